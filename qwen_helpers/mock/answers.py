@@ -1,0 +1,167 @@
+"""Where the mock's answers come from: recordings, else a plain stand-in; tokens counted for real.
+
+A recording is a JSON file holding the canonical request (model, messages, the parameters that
+change the answer) and the answer (content, optional reasoning and tool calls, finish reason).
+It holds no dialect-specific wire format, so one recording answers both dialects, and never a
+key or a header. Token counts come from the Qwen tokenizer shipped inside the ``dashscope``
+package; the prompt is counted through Qwen's chat template (``<|im_start|>role\\n…<|im_end|>``),
+which is how the service bills it — the exact server-side overhead is UNCONFIRMED.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .requests import ChatRequest
+
+PACKAGE_RECORDINGS = Path(__file__).with_name("recordings")
+
+
+@functools.cache
+def _encoding():
+    import dashscope
+
+    return dashscope.get_tokenizer("qwen-plus")._tokenizer  # a tiktoken Encoding
+
+
+def tokens(text: str) -> list[int]:
+    """Qwen token ids of a text (special-token look-alikes are counted as text)."""
+    return _encoding().encode(text, disallowed_special=())
+
+
+def count_prompt(messages: list[dict[str, Any]], tools: Any = None) -> int:
+    """Input tokens of a chat: each message in the chat template, plus the reply's opening."""
+    total = 3  # <|im_start|>assistant\n
+    for message in messages:
+        text = message.get("content") or ""
+        if message.get("tool_calls"):
+            text += json.dumps(message["tool_calls"], ensure_ascii=False)
+        total += 1 + len(tokens(f"{message['role']}\n{text}")) + 1 + 1  # im_start … im_end \n
+    if tools:
+        total += len(tokens(json.dumps(tools, ensure_ascii=False)))
+    return total
+
+
+def pieces(text: str, tokens_per_piece: int = 1) -> list[str]:
+    """Split a text into stream pieces along token boundaries, never inside a UTF-8 character."""
+    encoding, out, pending, count = _encoding(), [], b"", 0
+    for token in tokens(text):
+        pending += encoding.decode_single_token_bytes(token)
+        count += 1
+        if count >= tokens_per_piece:
+            try:
+                out.append(pending.decode("utf-8"))
+            except UnicodeDecodeError:
+                continue
+            pending, count = b"", 0
+    if pending:
+        out.append(pending.decode("utf-8", errors="replace"))
+    return out
+
+
+@dataclass
+class Answer:
+    """What the model says, before it is put in either dialect's wire format."""
+
+    content: str
+    finish_reason: str = "stop"
+    reasoning: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    recording: str | None = None
+    """The recording's file name, or None when the answer is a stand-in."""
+    choices: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def request_hash(canonical: dict[str, Any]) -> str:
+    """A stable name for a canonical request."""
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Recordings:
+    """Recordings loaded from folders; later folders win."""
+
+    def __init__(self, folders: list[Path]) -> None:
+        self._by_hash: dict[str, tuple[str, dict[str, Any]]] = {}
+        for folder in folders:
+            for path in sorted(Path(folder).glob("*.json")):
+                data = json.loads(path.read_text(encoding="utf-8"))
+                self._by_hash[request_hash(data["request"])] = (path.name, data)
+
+    def __len__(self) -> int:
+        return len(self._by_hash)
+
+    def find(self, canonical: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        return self._by_hash.get(request_hash(canonical))
+
+    def closest(self, canonical: dict[str, Any]) -> tuple[str, list[str]] | None:
+        """The recording that differs in the fewest fields, and those fields (for a miss)."""
+        best = None
+        for name, data in self._by_hash.values():
+            recorded = data["request"]
+            fields = sorted(k for k in set(recorded) | set(canonical)
+                            if recorded.get(k) != canonical.get(k))
+            if best is None or len(fields) < len(best[1]):
+                best = (name, fields)
+        return best
+
+    def add(self, canonical: dict[str, Any], response: dict[str, Any], folder: Path,
+            source: str) -> Path:
+        """Save a new recording (the caller has already removed anything secret)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{canonical['model']}-{request_hash(canonical)}.json"
+        data = {"source": source, "request": canonical, "response": response}
+        path = folder / name
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        self._by_hash[request_hash(canonical)] = (name, data)
+        return path
+
+
+def stand_in(request: ChatRequest) -> str:
+    """The deterministic answer for a request no recording matches: plainly a mock answer."""
+    last = next((m.get("content") or "" for m in reversed(request.messages)
+                 if m["role"] == "user"), "")
+    snippet = " ".join(last.split())
+    snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+    return (f"This is a mock answer from the local DashScope mock: no recording matches this "
+            f"request. You asked: \u201c{snippet}\u201d. With a real API key, {request.model} "
+            f"answers it for real.")
+
+
+def answer(request: ChatRequest, recordings: Recordings) -> Answer:
+    """The answer to a request, with real token counts and ``max_tokens``/``stop`` applied."""
+    found = recordings.find(request.canonical())
+    recorded = found[1]["response"] if found else {}
+    content = recorded.get("content")
+    if content is None:
+        content = "" if recorded.get("tool_calls") else stand_in(request)
+    reasoning = recorded.get("reasoning_content")
+    if request.params.get("enable_thinking") and reasoning is None:
+        reasoning = "This is mock reasoning: no recording matches this request."
+    if not request.params.get("enable_thinking"):
+        reasoning = None
+    result = Answer(content, recorded.get("finish_reason", "stop"), reasoning,
+                    recorded.get("tool_calls"), recording=found[0] if found else None,
+                    choices=int(request.params.get("n", 1)))
+    for stop in request.params.get("stop", []):
+        if isinstance(stop, str) and stop and stop in result.content:
+            result.content = result.content[: result.content.index(stop)]
+    ids = tokens(result.content)
+    limit = request.params.get("max_tokens")
+    if limit is not None and len(ids) > limit:
+        result.content = _encoding().decode(ids[: int(limit)], errors="replace")
+        result.finish_reason = "length"
+        ids = ids[: int(limit)]
+    result.input_tokens = count_prompt(request.messages, request.params.get("tools"))
+    result.output_tokens = len(ids) + len(tokens(reasoning or ""))
+    if result.tool_calls:
+        result.output_tokens += len(tokens(json.dumps(result.tool_calls, ensure_ascii=False)))
+    return result

@@ -1,0 +1,249 @@
+"""Reading a chat request in either dialect, and refusing it the way the service does.
+
+``parse_compatible`` and ``parse_native`` turn a body into one :class:`ChatRequest`, or raise
+:class:`Rejected` carrying the catalogue error. Wording sources: reference §3 and §6.2, plus
+captures of the real service: "Required parameter(X) missing or invalid, please check the
+request parameters." [3P alibaba/spring-ai-alibaba#1350], "parameter.enable_thinking must be set
+to false for non-streaming calls" [3P codexu/note-gen#372], and the ``json_object`` message
+[3P agno-agi/agno#5317]. Messages for ``top_p``, ``presence_penalty``, ``n`` and ``seed`` follow
+the documented "Range of X should be …" pattern; their exact wording is UNCONFIRMED.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import CURRENT_MODELS
+from .errors import BODY_INVALID, CATALOG, ServiceError, invalid_parameter
+
+ROLES = ("system", "user", "assistant", "tool")
+ANSWER_PARAMETERS = (
+    "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "n", "presence_penalty",
+    "repetition_penalty", "tools", "tool_choice", "response_format", "enable_thinking",
+)
+"""The parameters that change the answer, so they are part of a recording's key."""
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
+
+
+class Rejected(Exception):
+    """The request is refused with a catalogue error."""
+
+    def __init__(self, error: ServiceError, model: str = "") -> None:
+        super().__init__(error.code)
+        self.error = error
+        self.model = model
+
+
+@dataclass
+class ChatRequest:
+    """A chat request, the same whichever dialect it came in."""
+
+    dialect: str
+    """``compatible`` or ``native``."""
+    model: str
+    messages: list[dict[str, Any]]
+    stream: bool = False
+    include_usage: bool = False
+    """Compatible streams: a last chunk with usage (``stream_options.include_usage``)."""
+    incremental: bool = False
+    """Native streams: each event carries only the new text (``incremental_output``)."""
+    result_format: str = "message"
+    """Native answers: ``message`` (``output.choices``) or ``text`` (``output.text``)."""
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def canonical(self) -> dict[str, Any]:
+        """What identifies the answer: model, messages and the parameters that change it."""
+        return {"model": self.model, "messages": self.messages,
+                **{k: self.params[k] for k in sorted(self.params)}}
+
+
+def load_body(raw: bytes) -> dict[str, Any]:
+    """The JSON object in a body, or Rejected with the service's "body invalid" error."""
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Rejected(BODY_INVALID) from None
+    if not isinstance(body, dict):
+        raise Rejected(BODY_INVALID)
+    return body
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_compatible(body: dict[str, Any]) -> ChatRequest:
+    """``POST /compatible-mode/v1/chat/completions``."""
+    model = _model(body.get("model"))
+    stream = _boolean(body, "stream")
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise _missing("stream_options")
+    include_usage = stream and bool((options or {}).get("include_usage"))
+    request = ChatRequest("compatible", model, _messages(body.get("messages")), stream,
+                          include_usage, params=_params(body, INT32_MAX))
+    if request.params.get("enable_thinking") and not stream:
+        raise Rejected(invalid_parameter(
+            "parameter.enable_thinking must be set to false for non-streaming calls"), model)
+    _check_json_mode(request)
+    return request
+
+
+def parse_native(body: dict[str, Any], stream: bool) -> ChatRequest:
+    """``POST /api/v1/services/aigc/text-generation/generation``; streaming comes from a header."""
+    if not body.get("model"):
+        raise Rejected(CATALOG["BadRequest.EmptyModel"])
+    model = _model(body["model"])
+    payload = body.get("input")
+    if payload is None:
+        raise Rejected(CATALOG["BadRequest.EmptyInput"], model)
+    parameters = body.get("parameters")
+    if parameters is None:
+        raise Rejected(CATALOG["BadRequest.EmptyParameters"], model)
+    if not isinstance(parameters, dict):
+        raise _missing("parameters")
+    if not isinstance(payload, dict) or (payload.get("messages") is None
+                                         and payload.get("prompt") is None):
+        raise Rejected(invalid_parameter(
+            'Either "prompt" or "messages" must exist and cannot both be none'), model)
+    if payload.get("messages") is not None:
+        messages = _messages(payload["messages"])
+    elif isinstance(payload["prompt"], str) and payload["prompt"]:
+        messages = [{"role": "user", "content": payload["prompt"]}]
+    else:
+        raise _missing("prompt")
+    result_format = parameters.get("result_format", "text")
+    if result_format not in ("text", "message"):
+        raise _missing("result_format")
+    incremental = _boolean(parameters, "incremental_output")
+    request = ChatRequest("native", model, messages, stream, incremental=incremental,
+                          result_format=result_format, params=_params(parameters, INT64_MAX))
+    if request.params.get("enable_thinking"):
+        if not stream:
+            raise Rejected(invalid_parameter("This model only support stream mode, please "
+                                             "enable the stream parameter to access the model."))
+        if result_format != "message":
+            raise Rejected(invalid_parameter('The result_format parameter must be "message" '
+                                             "when enable_thinking is true"), model)
+        if not incremental:
+            raise Rejected(invalid_parameter('The incremental_output parameter must be "true" '
+                                             "when enable_thinking is true"), model)
+    _check_json_mode(request)
+    return request
+
+
+def _missing(name: str) -> Rejected:
+    return Rejected(invalid_parameter(
+        f"Required parameter({name}) missing or invalid, please check the request parameters.",
+        name))
+
+
+def _model(value: Any) -> str:
+    if value is None or value == "":
+        raise Rejected(CATALOG["BadRequest.EmptyModel"])
+    if not isinstance(value, str):
+        raise _missing("model")
+    if value not in CURRENT_MODELS:
+        # Retired names get the same 404 as unknown ones (404 vs 400 for them is UNCONFIRMED).
+        raise Rejected(CATALOG["ModelNotFound"], value[:100])
+    return value
+
+
+def _boolean(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _missing(name)
+    return value
+
+
+def _messages(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise _missing("messages")
+    if not value:
+        raise Rejected(invalid_parameter("[] is too short", "messages"))
+    messages = []
+    for message in value:
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            raise _missing("messages")
+        content = message.get("content")
+        if isinstance(content, list):
+            raise Rejected(invalid_parameter("input content must be a string", "messages"))
+        if not isinstance(content, str) and not (content is None and message.get("tool_calls")):
+            raise _missing("messages")
+        messages.append({k: message[k] for k in sorted(message)})
+    return messages
+
+
+def _number(body: dict[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _missing(name)
+        if not math.isfinite(value):
+            raise _missing(name)
+    except OverflowError:
+        raise _missing(name) from None
+    return value
+
+
+def _params(body: dict[str, Any], seed_max: int) -> dict[str, Any]:
+    """The answer-changing parameters, range-checked."""
+    model = CURRENT_MODELS[body["model"]] if body.get("model") in CURRENT_MODELS else None
+    checks = {
+        "temperature": (lambda v: 0 <= v < 2, "Temperature should be in [0.0, 2.0)"),
+        "top_p": (lambda v: 0 < v <= 1, "Range of top_p should be (0.0, 1.0]"),
+        "presence_penalty": (lambda v: -2 <= v <= 2,
+                             "Range of presence_penalty should be [-2.0, 2.0]"),
+        "repetition_penalty": (lambda v: v > 0, "Range of repetition_penalty should be (0, +inf)"),
+        "top_k": (lambda v: v >= 0 and v == int(v), "Range of top_k should be [0, +inf)"),
+        "n": (lambda v: v == int(v) and 1 <= v <= 4, "Range of n should be [1, 4]"),
+        "seed": (lambda v: v == int(v) and 0 <= v <= seed_max,
+                 f"Range of seed should be [0, {seed_max}]"),
+    }
+    if model:
+        limit = model.max_output_tokens
+        checks["max_tokens"] = (lambda v: v == int(v) and 1 <= v <= limit,
+                                f"Range of max_tokens should be [1, {limit}]")
+    params: dict[str, Any] = {}
+    for name, (ok, message) in checks.items():
+        value = _number(body, name)
+        if value is not None:
+            if not ok(value):
+                raise Rejected(invalid_parameter(message, name))
+            params[name] = value
+    stop = body.get("stop")
+    if stop is not None:
+        if isinstance(stop, str):
+            stop = [stop]
+        if not isinstance(stop, list) or not all(isinstance(s, (str, int)) for s in stop):
+            raise _missing("stop")
+        params["stop"] = stop
+    for name in ("tools", "tool_choice", "response_format"):
+        if body.get(name) is not None:
+            params[name] = body[name]
+    if body.get("enable_thinking") is not None:
+        params["enable_thinking"] = _boolean(body, "enable_thinking")
+    return params
+
+
+def _check_json_mode(request: ChatRequest) -> None:
+    form = request.params.get("response_format")
+    if form is None:
+        return
+    if not isinstance(form, dict) or form.get("type") not in ("text", "json_object",
+                                                              "json_schema"):
+        raise _missing("response_format")
+    text = " ".join(str(m.get("content") or "") for m in request.messages).lower()
+    if form["type"] == "json_object" and "json" not in text:
+        raise Rejected(invalid_parameter(
+            "<400> InternalError.Algo.InvalidParameter: 'messages' must contain the word 'json' "
+            "in some form, to use 'response_format' of type 'json_object'.", "response_format"),
+            request.model)

@@ -1,0 +1,153 @@
+"""Scripted faults: a sequence of outcomes the mock plays one request at a time.
+
+A sequence is comma-separated items, sent in the ``X-Mock-Scenario`` header or set as a key's
+default with ``POST /_mock/scenario``. Each request for the same key and sequence takes the next
+item; once the sequence is used up, requests are answered normally.
+
+==================  ===============================================================================
+item                what the request gets
+==================  ===============================================================================
+``200``             a normal answer
+``429``, ``503`` …  that status with the real error body of the request's dialect (``errors.py``)
+``429/CODE``        that status with a given catalogue code, e.g. ``429/Throttling.AllocationQuota``
+``drop``            the connection is closed before any response byte
+``stall[:S]``       nothing for S seconds (default 30), then a normal answer: longer than a short
+                    client timeout
+``cut[:N]``         a stream closes abruptly after N chunks (default 2); a non-stream answer is cut
+                    in the middle of its body
+``freeze[:N]``      a stream sends N chunks (default 2), then nothing more while the client waits
+                    (the mock closes it after 30 s)
+``malformed[:N]``   a stream's chunk N+1 (default 2) is not JSON; a non-stream body is not JSON
+``error[:N]``       after N chunks (default 1) the stream carries the service's in-band error:
+                    ``event:error`` (native) or ``data: {"error": …}`` (compatible)
+``ITEM*K``          the item K times, e.g. ``429*3,200``
+==================  ===============================================================================
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from .errors import CATALOG
+
+FAULTS = {"drop": None, "stall": 30.0, "cut": 2, "freeze": 2, "malformed": 2, "error": 1}
+"""Named faults and the default of their argument."""
+MAX_STALL_SECONDS = 600.0
+MAX_ITEMS = 1000
+
+_ITEM = re.compile(r"^(?P<name>[a-z]+|\d{3})(?:[:/](?P<arg>[A-Za-z0-9_.]+))?(?:\*(?P<times>\d+))?$")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One item of a sequence."""
+
+    kind: str
+    """``status`` or a fault name."""
+    status: int = 200
+    code: str | None = None
+    arg: float | int | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "status":
+            return f"{self.status}/{self.code}" if self.code else str(self.status)
+        return self.kind if self.arg is None else f"{self.kind}:{self.arg:g}"
+
+
+def parse(sequence: str) -> list[Step]:
+    """Parse a sequence, raising ValueError that names the bad item and what is allowed."""
+    steps: list[Step] = []
+    for raw in (part.strip() for part in sequence.split(",")):
+        if not raw:
+            continue
+        match = _ITEM.match(raw)
+        if not match:
+            raise ValueError(f"scenario item {raw[:40]!r} is not understood; {_ALLOWED}")
+        steps.extend([_step(raw, match["name"], match["arg"])] * int(match["times"] or 1))
+        if len(steps) > MAX_ITEMS:
+            raise ValueError(f"a scenario may hold at most {MAX_ITEMS} items")
+    return steps
+
+
+_ALLOWED = ("use an HTTP status (200, 429, 503 …), STATUS/CODE with a DashScope error code, or "
+            "drop, stall[:S], cut[:N], freeze[:N], malformed[:N], error[:N], each with an "
+            "optional *K")
+
+
+def _step(raw: str, name: str, arg: str | None) -> Step:
+    if name.isdigit():
+        status = int(name)
+        if not 200 <= status <= 599:
+            raise ValueError(f"scenario item {raw!r}: the status must be 200 to 599")
+        if arg is not None and CATALOG.get(arg) is None:
+            raise ValueError(f"scenario item {raw!r}: unknown error code {arg!r}; "
+                             f"known: {', '.join(sorted(CATALOG))}")
+        return Step("status", status, arg)
+    if name not in FAULTS:
+        raise ValueError(f"scenario item {raw!r}: unknown fault {name!r}; {_ALLOWED}")
+    default = FAULTS[name]
+    if arg is None:
+        return Step(name, arg=default)
+    if default is None:
+        raise ValueError(f"scenario item {raw!r}: {name} takes no argument")
+    try:
+        value = float(arg) if name == "stall" else int(arg)
+    except ValueError:
+        raise ValueError(f"scenario item {raw!r}: {arg!r} is not a number") from None
+    if value < 0 or (name == "stall" and value > MAX_STALL_SECONDS):
+        raise ValueError(f"scenario item {raw!r}: the argument must be 0 to "
+                         f"{MAX_STALL_SECONDS:g}" if name == "stall" else "at least 0")
+    return Step(name, arg=value)
+
+
+class ScenarioBook:
+    """Which step comes next for each key and sequence, and the keys' default sequences."""
+
+    ALL_KEYS = "*"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions: dict[tuple[str, str, str], int] = {}
+        self._defaults: dict[str, str] = {}
+
+    def set_default(self, key: str | None, sequence: str) -> list[Step]:
+        """Make ``sequence`` the default for ``key`` (every key when None); "" clears it."""
+        steps = parse(sequence)
+        target = key or self.ALL_KEYS
+        with self._lock:
+            if steps:
+                self._defaults[target] = sequence
+            else:
+                self._defaults.pop(target, None)
+            self._positions = {k: v for k, v in self._positions.items() if k[1] != target}
+        return steps
+
+    def defaults(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._defaults)
+
+    def next_step(self, key: str, header: str | None) -> Step | None:
+        """The step for this request, or None for a normal answer. Raises ValueError.
+
+        Each key keeps its own place in each sequence, so a default set for every key plays
+        the whole sequence to each learner.
+        """
+        with self._lock:
+            source, sequence = "header", header
+            if sequence is None:
+                source = key if key in self._defaults else self.ALL_KEYS
+                sequence = self._defaults.get(source)
+            if not sequence:
+                return None
+            steps = parse(sequence)
+            slot = (key, source, sequence)
+            position = self._positions.get(slot, 0)
+            self._positions[slot] = position + 1
+            return steps[position] if position < len(steps) else None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._positions.clear()
+            self._defaults.clear()

@@ -1,0 +1,154 @@
+"""An answer in each dialect's wire format: JSON bodies and server-sent events (SSE).
+
+Shapes follow the reference's examples E1, E3, E4, E7 and E8 (§4, §5, §11):
+
+- compatible JSON: ``choices`` … ``id`` (``chatcmpl-`` + request id), ``usage`` with
+  ``prompt_tokens``/``completion_tokens``;
+- compatible SSE: ``data: {chunk}`` events; a role-only first chunk, a last choice chunk with
+  ``finish_reason``, an optional usage-only chunk (``choices: []``), then ``data: [DONE]``;
+- native JSON: ``output`` (``choices`` or ``text``), ``usage`` with ``input_tokens``/
+  ``output_tokens``, ``request_id``;
+- native SSE: ``id:N``, ``event:result``, ``:HTTP_STATUS/200``, ``data:{…}`` (no space);
+  ``finish_reason`` is the *string* ``"null"`` until the end, usage is cumulative, no ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from .answers import Answer, pieces
+from .requests import ChatRequest
+
+SSE_CONTENT_TYPE = "text/event-stream;charset=UTF-8"
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _message(answer: Answer) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.reasoning is not None:
+        message["reasoning_content"] = answer.reasoning
+    if answer.tool_calls:
+        message["tool_calls"] = answer.tool_calls
+    return message
+
+
+def compat_usage(answer: Answer, output_tokens: int | None = None) -> dict[str, Any]:
+    out = answer.output_tokens if output_tokens is None else output_tokens
+    return {"prompt_tokens": answer.input_tokens, "completion_tokens": out,
+            "total_tokens": answer.input_tokens + out,
+            "prompt_tokens_details": {"cached_tokens": 0}}
+
+
+def native_usage(answer: Answer, output_tokens: int | None = None) -> dict[str, Any]:
+    out = answer.output_tokens if output_tokens is None else output_tokens
+    return {"total_tokens": answer.input_tokens + out, "output_tokens": out,
+            "input_tokens": answer.input_tokens, "prompt_tokens_details": {"cached_tokens": 0}}
+
+
+def compat_json(request: ChatRequest, answer: Answer, request_id: str, created: int) -> dict:
+    """E1: a compatible-mode chat completion."""
+    choices = [{"message": _message(answer), "finish_reason": answer.finish_reason, "index": i,
+                "logprobs": None} for i in range(answer.choices)]
+    return {"choices": choices, "object": "chat.completion", "usage": compat_usage(answer),
+            "created": created, "system_fingerprint": None, "model": request.model,
+            "id": f"chatcmpl-{request_id}"}
+
+
+def native_json(request: ChatRequest, answer: Answer, request_id: str) -> dict:
+    """E7: a native generation result, ``message`` or ``text`` format."""
+    if request.result_format == "text":
+        output: dict[str, Any] = {"finish_reason": answer.finish_reason, "text": answer.content}
+    else:
+        output = {"choices": [{"finish_reason": answer.finish_reason,
+                               "message": _message(answer)} for _ in range(answer.choices)]}
+    return {"output": output, "usage": native_usage(answer), "request_id": request_id}
+
+
+def _phases(answer: Answer, tokens_per_piece: int) -> Iterator[tuple[str, str]]:
+    """(field, piece) pairs in the order a model produces them: reasoning, then the answer."""
+    if answer.reasoning:
+        for piece in pieces(answer.reasoning, tokens_per_piece):
+            yield "reasoning_content", piece
+    for piece in pieces(answer.content, tokens_per_piece):
+        yield "content", piece
+
+
+def compat_chunks(request: ChatRequest, answer: Answer, request_id: str, created: int,
+                  tokens_per_piece: int = 1) -> Iterator[dict[str, Any]]:
+    """E3/E4: the chunks of a compatible stream, before ``[DONE]``."""
+    def chunk(choices: list, usage: Any = None) -> dict[str, Any]:
+        return {"choices": choices, "object": "chat.completion.chunk", "usage": usage,
+                "created": created, "system_fingerprint": None, "model": request.model,
+                "id": f"chatcmpl-{request_id}"}
+
+    def choice(delta: dict, finish: str | None = None) -> list[dict[str, Any]]:
+        return [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}]
+
+    thinking = answer.reasoning is not None
+    first = ({"content": None, "role": "assistant", "reasoning_content": ""} if thinking
+             else {"content": "", "role": "assistant"})
+    yield chunk(choice(first))
+    for name, piece in _phases(answer, tokens_per_piece):
+        if thinking:
+            other = "content" if name == "reasoning_content" else "reasoning_content"
+            yield chunk(choice({name: piece, other: None}))
+        else:
+            yield chunk(choice({name: piece}))
+    if answer.tool_calls:
+        calls = [{**call, "index": i} for i, call in enumerate(answer.tool_calls)]
+        yield chunk(choice({"tool_calls": calls}))
+    yield chunk(choice({"content": ""}, answer.finish_reason))
+    if request.include_usage:
+        yield chunk([], {k: v for k, v in compat_usage(answer).items()})
+
+
+def native_events(request: ChatRequest, answer: Answer, request_id: str,
+                  tokens_per_piece: int = 1) -> Iterator[dict[str, Any]]:
+    """E8: the data of each native stream event, incremental or cumulative."""
+    from .answers import tokens
+
+    so_far = {"content": "", "reasoning_content": ""}
+    used = 0
+
+    def event(content: str, reasoning: str | None, finish: str) -> dict[str, Any]:
+        usage = native_usage(answer, used)
+        if request.result_format == "text":
+            return {"output": {"text": content, "finish_reason": finish}, "usage": usage,
+                    "request_id": request_id}
+        message: dict[str, Any] = {"content": content, "role": "assistant"}
+        if reasoning is not None:
+            message["reasoning_content"] = reasoning
+        return {"output": {"choices": [{"message": message, "finish_reason": finish}]},
+                "usage": usage, "request_id": request_id}
+
+    thinking = answer.reasoning is not None
+    for name, piece in _phases(answer, tokens_per_piece):
+        so_far[name] += piece
+        used = min(used + len(tokens(piece)), answer.output_tokens)
+        shown = piece if request.incremental else so_far[name]
+        if name == "content":
+            yield event(shown, "" if thinking else None, "null")
+        else:
+            yield event("", shown, "null")
+    used = answer.output_tokens
+    if request.incremental:
+        yield event("", "" if thinking else None, answer.finish_reason)
+    else:
+        yield event(so_far["content"], so_far["reasoning_content"] if thinking else None,
+                    answer.finish_reason)
+
+
+def compat_sse(data: dict[str, Any] | str) -> bytes:
+    """One compatible-mode event: ``data: {json}`` and a blank line."""
+    return f"data: {data if isinstance(data, str) else dumps(data)}\n\n".encode()
+
+
+def native_sse(number: int, data: dict[str, Any], event: str = "result",
+               status: int = 200) -> bytes:
+    """One native event, framed exactly as the service frames it."""
+    return f"id:{number}\nevent:{event}\n:HTTP_STATUS/{status}\ndata:{dumps(data)}\n\n".encode()
