@@ -95,7 +95,7 @@ class MockServer:
             self._runner = web.AppRunner(create_app(self.config), handler_cancellation=True,
                                          access_log=None, shutdown_timeout=0.5)
             loop.run_until_complete(self._runner.setup())
-            site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.5)
+            site = web.TCPSite(self._runner, self.host, self.port)
             loop.run_until_complete(site.start())
             self.port = self._runner.addresses[0][1]
         except BaseException as exc:  # reported to start()

@@ -64,7 +64,7 @@ async def serve(args: argparse.Namespace) -> None:
                            access_log=None, shutdown_timeout=1.0)
     await runner.setup()
     try:
-        await web.TCPSite(runner, args.host, args.port, shutdown_timeout=1.0).start()
+        await web.TCPSite(runner, args.host, args.port).start()
         host, port = runner.addresses[0][:2]
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         print(f"DashScope mock on {url}  (Ctrl-C stops it)", flush=True)

@@ -22,10 +22,10 @@ KEPT_RESPONSE_HEADERS = ("content-type", "x-request-id")
 
 async def forward(request: web.Request, raw: bytes) -> web.StreamResponse:
     """Pass one chat request to the upstream, stream its answer back, and record it."""
-    from .server import STATE
+    from .server import CALL, STATE
 
     state = request.app[STATE]
-    entry = request["log_entry"]
+    entry = request[CALL].entry
     url = state.config.upstream.rstrip("/") + request.path_qs
     headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
     received = bytearray()

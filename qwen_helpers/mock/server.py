@@ -105,6 +105,21 @@ class MockState:
 STATE = web.AppKey("state", MockState)
 
 
+@dataclass
+class Call:
+    """What the gateway learnt about one request, for the handlers after it."""
+
+    request_id: str
+    arrived: float
+    entry: dict[str, Any]
+    """This request's line in the request log."""
+    key: str = ""
+    profile: keys.KeyProfile = field(default_factory=keys.KeyProfile)
+
+
+CALL = web.RequestKey("call", Call)
+
+
 def create_app(config: MockConfig | None = None) -> web.Application:
     """The mock as an aiohttp application."""
     state = MockState(config or MockConfig())
@@ -113,7 +128,7 @@ def create_app(config: MockConfig | None = None) -> web.Application:
     app.router.add_post(COMPATIBLE_CHAT, chat)
     app.router.add_post(NATIVE_CHAT, chat)
     app.router.add_get(COMPATIBLE_MODELS, list_models)
-    app.router.add_get("/_mock/health", lambda request: web.json_response({"ok": True}))
+    app.router.add_get("/_mock/health", health)
     app.router.add_get("/_mock/requests", get_requests)
     app.router.add_delete("/_mock/requests", delete_requests)
     app.router.add_get("/_mock/scenario", get_scenario)
@@ -128,7 +143,7 @@ def _dialect(path: str) -> str:
 def error_response(request: web.Request, error: errors.ServiceError,
                    model: str = "") -> web.Response:
     """The catalogue error in the request's dialect."""
-    state, rid = request.app[STATE], request["request_id"]
+    state, rid = request.app[STATE], request[CALL].request_id
     if _dialect(request.path) == "compatible":
         body = errors.compat_body(error, rid, model, state.config.region)
     else:
@@ -148,11 +163,11 @@ def status_response(request: web.Request, step: Step, model: str = "") -> web.Re
 
 
 def _headers(request: web.Request, content_type: str) -> dict[str, str]:
-    arrived = request["arrived"]
+    arrived = request[CALL].arrived
     now = time.time()
     return {
         "Content-Type": content_type,
-        "x-request-id": request["request_id"],
+        "x-request-id": request[CALL].request_id,
         "x-dashscope-call-gateway": "true",
         "vary": "Origin,Access-Control-Request-Method,Access-Control-Request-Headers, "
                 "Accept-Encoding",
@@ -167,9 +182,9 @@ def _headers(request: web.Request, content_type: str) -> dict[str, str]:
 
 def _respond(request: web.Request, status: int, body: bytes,
              content_type: str = "application/json") -> web.Response:
-    entry = request.get("log_entry")
-    if entry is not None:
-        entry["status"] = status
+    call = request.get(CALL)
+    if call is not None:
+        call.entry["status"] = status
     return web.Response(status=status, body=body, headers=_headers(request, content_type))
 
 
@@ -179,8 +194,7 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
     if not request.path.startswith(SERVICE_PREFIXES):
         return await handler(request)
     state = request.app[STATE]
-    request["request_id"] = state.next_request_id()
-    request["arrived"] = time.time()
+    request_id = state.next_request_id()
     retry = request.headers.get("x-stainless-retry-count")
     header = request.headers.get("Authorization", "")
     key = header[7:].strip() if header[:7].lower() == "bearer " else ""
@@ -188,16 +202,16 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
         "time": round(time.monotonic() - state.started, 3), "method": request.method,
         "path": request.path, "status": None, "scenario": None, "key": mask_key(key),
         "retry_count": int(retry) if retry and retry.isdigit() else None,
-        "request_id": request["request_id"], "dialect": _dialect(request.path),
+        "request_id": request_id, "dialect": _dialect(request.path),
     }
-    request["log_entry"] = entry
+    request[CALL] = call = Call(request_id, time.time(), entry)
     state.log.append(entry)
     if not key:
-        return _respond(request, 401, errors.missing_key_body(request["request_id"]))
+        return _respond(request, 401, errors.missing_key_body(request_id))
     profile = keys.lookup(key, state.config.keys, state.config.region)
     if profile is None and not state.config.upstream:
         return error_response(request, errors.CATALOG["InvalidApiKey"])
-    request["key"], request["profile"] = key, profile or keys.KeyProfile()
+    call.key, call.profile = key, profile or keys.KeyProfile()
     unmatched = request.match_info.http_exception
     if isinstance(unmatched, web.HTTPMethodNotAllowed):
         allowed = ", ".join(sorted(unmatched.allowed_methods))
@@ -222,9 +236,9 @@ async def list_models(request: web.Request) -> web.Response:
 async def chat(request: web.Request) -> web.StreamResponse:
     """Both chat endpoints: scenario, validation, rate limit, answer."""
     state = request.app[STATE]
-    entry = request["log_entry"]
+    entry = request[CALL].entry
     try:
-        step = state.scenarios.next_step(request["key"], request.headers.get("X-Mock-Scenario"))
+        step = state.scenarios.next_step(request[CALL].key, request.headers.get("X-Mock-Scenario"))
     except ValueError as exc:
         return _respond(request, 400, f"X-Mock-Scenario: {exc}".encode(), "text/plain")
     entry["scenario"] = str(step) if step else None
@@ -254,13 +268,13 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500)
     result = answer(chat_request, state.recordings)
     entry["recording"] = result.recording
-    profile = request["profile"]
-    throttled = state.limiter.check(request["key"], chat_request.model, result.input_tokens,
+    profile = request[CALL].profile
+    throttled = state.limiter.check(request[CALL].key, chat_request.model, result.input_tokens,
                                     profile.rpm or state.config.rpm,
                                     profile.tpm or state.config.tpm)
     if throttled:
         return error_response(request, errors.CATALOG[throttled])
-    state.limiter.add_output(request["key"], chat_request.model, result.output_tokens)
+    state.limiter.add_output(request[CALL].key, chat_request.model, result.output_tokens)
     entry["usage"] = {"input_tokens": result.input_tokens, "output_tokens": result.output_tokens}
     config = state.config
     await asyncio.sleep(config.latency + (step.arg if step and step.kind == "stall" else 0))
@@ -274,14 +288,14 @@ def _complete(request: web.Request, chat_request: ChatRequest, result: Answer,
               step: Step | None) -> web.StreamResponse:
     state = request.app[STATE]
     if chat_request.dialect == "compatible":
-        data = wire.compat_json(chat_request, result, request["request_id"], state.created())
+        data = wire.compat_json(chat_request, result, request[CALL].request_id, state.created())
     else:
-        data = wire.native_json(chat_request, result, request["request_id"])
+        data = wire.native_json(chat_request, result, request[CALL].request_id)
     body = wire.dumps(data).encode()
     if step and step.kind == "malformed":
         body = body[: len(body) // 2]
     if step and step.kind == "cut":
-        request["log_entry"]["status"] = 200
+        request[CALL].entry["status"] = 200
         return _CutResponse(body, _headers(request, "application/json"))
     return _respond(request, 200, body)
 
@@ -308,7 +322,7 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
                   step: Step | None) -> web.StreamResponse:
     """An answer as server-sent events, paced by the configured timing, with scripted faults."""
     state = request.app[STATE]
-    config, rid, entry = state.config, request["request_id"], request["log_entry"]
+    config, rid, entry = state.config, request[CALL].request_id, request[CALL].entry
     response = web.StreamResponse(status=200, headers=_headers(request, wire.SSE_CONTENT_TYPE))
     entry["status"] = 200
     compatible = chat_request.dialect == "compatible"
@@ -346,7 +360,7 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
 async def _fault(request: web.Request, response: web.StreamResponse, step: Step,
                  chat_request: ChatRequest, number: int) -> None:
     """Break a stream that has sent ``number`` events, the way the step says."""
-    rid = request["request_id"]
+    rid = request[CALL].request_id
     if step.kind == "malformed":
         bad = b'data: {"choices": [{"delta": {"content": "unterminated\n\n'
         if chat_request.dialect == "native":
@@ -373,6 +387,10 @@ async def _fault(request: web.Request, response: web.StreamResponse, step: Step,
 
 FREEZE_SECONDS = 30.0
 """How long a frozen stream stays silent before the mock closes it (a client times out first)."""
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
 
 
 async def get_requests(request: web.Request) -> web.Response:
