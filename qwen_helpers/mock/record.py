@@ -2,7 +2,8 @@
 
 What is saved is the canonical request (model, messages, answer-changing parameters) and the
 answer's text — built from the bodies, never from the headers — so a recording cannot hold the
-key. The caller's ``Authorization`` header goes upstream and nowhere else.
+key. The caller's ``Authorization`` header goes upstream and nowhere else. A stream is passed
+on once it is complete: record mode makes recordings, it does not reproduce timing.
 """
 
 from __future__ import annotations
@@ -21,14 +22,13 @@ KEPT_RESPONSE_HEADERS = ("content-type", "x-request-id")
 
 
 async def forward(request: web.Request, raw: bytes) -> web.StreamResponse:
-    """Pass one chat request to the upstream, stream its answer back, and record it."""
+    """Pass one chat request to the upstream, record its answer, and pass the answer back."""
     from .server import CALL, STATE
 
     state = request.app[STATE]
     entry = request[CALL].entry
     url = state.config.upstream.rstrip("/") + request.path_qs
     headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
-    received = bytearray()
     timeout = aiohttp.ClientTimeout(total=600, sock_connect=10)
     async with aiohttp.ClientSession(timeout=timeout, auto_decompress=True) as session:
         async with session.post(url, data=raw, headers=headers) as upstream:
@@ -37,13 +37,13 @@ async def forward(request: web.Request, raw: bytes) -> web.StreamResponse:
             response = web.StreamResponse(status=upstream.status, headers=kept)
             entry["status"] = upstream.status
             await response.prepare(request)
-            async for chunk in upstream.content.iter_any():
-                received.extend(chunk)
-                await response.write(chunk)
+            body = await upstream.read()
+            # Saved before the answer is passed on: a client may hang up right after [DONE].
+            if upstream.status == 200:
+                is_stream = "event-stream" in upstream.headers.get("content-type", "")
+                entry["recording"] = _save(request, raw, body, is_stream)
+            await response.write(body)
             await response.write_eof()
-            status, content_type = upstream.status, upstream.headers.get("content-type", "")
-    if status == 200:
-        entry["recording"] = _save(request, raw, bytes(received), "event-stream" in content_type)
     return response
 
 

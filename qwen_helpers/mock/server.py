@@ -268,6 +268,10 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return web.Response(status=500)
     result = answer(chat_request, state.recordings)
     entry["recording"] = result.recording
+    limit = CURRENT_MODELS[chat_request.model].max_input_tokens
+    if result.input_tokens > limit:
+        return error_response(request, errors.invalid_parameter(
+            f"Range of input length should be [1, {limit}]"))
     profile = request[CALL].profile
     throttled = state.limiter.check(request[CALL].key, chat_request.model, result.input_tokens,
                                     profile.rpm or state.config.rpm,
