@@ -21,30 +21,42 @@ class RateLimiter:
         self.window = window
         self._clock = clock
         self._lock = threading.Lock()
-        self._events: dict[tuple[str, str], deque[tuple[float, int]]] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
 
     def check(self, key: str, model: str, input_tokens: int, rpm: int, tpm: int) -> str | None:
         """The catalogue code to answer with, or None and the request is counted."""
         now = self._clock()
         with self._lock:
-            events = self._events.setdefault((key, model), deque())
-            while events and events[0][0] <= now - self.window:
-                events.popleft()
-            if len(events) >= rpm:
+            window = self._windows.setdefault((key, model), _Window())
+            window.forget_before(now - self.window)
+            if len(window.events) >= rpm:
                 return "Throttling.RateQuota"
-            if sum(tokens for _, tokens in events) + input_tokens > tpm:
+            if window.tokens + input_tokens > tpm:
                 return "Throttling.AllocationQuota"
-            events.append((now, input_tokens))
+            window.events.append([now, input_tokens])
+            window.tokens += input_tokens
             return None
 
     def add_output(self, key: str, model: str, output_tokens: int) -> None:
         """Charge the tokens an answer produced to the current minute."""
         with self._lock:
-            events = self._events.get((key, model))
-            if events:
-                stamp, tokens = events[-1]
-                events[-1] = (stamp, tokens + output_tokens)
+            window = self._windows.get((key, model))
+            if window and window.events:
+                window.events[-1][1] += output_tokens
+                window.tokens += output_tokens
 
     def reset(self) -> None:
         with self._lock:
-            self._events.clear()
+            self._windows.clear()
+
+
+class _Window:
+    """The requests of the last window for one key and model, and their token total."""
+
+    def __init__(self) -> None:
+        self.events: deque[list] = deque()
+        self.tokens = 0
+
+    def forget_before(self, cutoff: float) -> None:
+        while self.events and self.events[0][0] <= cutoff:
+            self.tokens -= self.events.popleft()[1]

@@ -23,7 +23,7 @@ from aiohttp import web
 from ..config import mask_key
 from ..models import CURRENT_MODELS
 from . import errors, keys, wire
-from .answers import PACKAGE_RECORDINGS, Answer, Recordings, answer
+from .answers import PACKAGE_RECORDINGS, Answer, Recordings, answer, tokens
 from .ratelimit import RateLimiter
 from .requests import ChatRequest, Rejected, load_body, parse_compatible, parse_native
 from .scenarios import ScenarioBook, Step
@@ -77,6 +77,7 @@ class MockState:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        tokens("warm up")  # load the tokenizer now, not inside the first request's timing
         self.recordings = Recordings(list(self.config.recordings))
         self.limiter = RateLimiter(self.config.rate_window)
         self.log = deque(maxlen=self.config.log_size)
@@ -281,11 +282,17 @@ async def chat(request: web.Request) -> web.StreamResponse:
     state.limiter.add_output(request[CALL].key, chat_request.model, result.output_tokens)
     entry["usage"] = {"input_tokens": result.input_tokens, "output_tokens": result.output_tokens}
     config = state.config
-    await asyncio.sleep(config.latency + (step.arg if step and step.kind == "stall" else 0))
+    await _pause(config.latency + (step.arg if step and step.kind == "stall" else 0))
     if chat_request.stream:
         return await _stream(request, chat_request, result, step)
-    await asyncio.sleep(config.ttft + result.output_tokens / config.tokens_per_second)
+    await _pause(config.ttft + result.output_tokens / config.tokens_per_second)
     return _complete(request, chat_request, result, step)
+
+
+async def _pause(seconds: float) -> None:
+    """Sleep, but not for nothing: a zero wait should cost nothing under load."""
+    if seconds > 1e-4:
+        await asyncio.sleep(seconds)
 
 
 def _complete(request: web.Request, chat_request: ChatRequest, result: Answer,
@@ -350,7 +357,8 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
             delay = config.ttft if number == (1 if compatible else 0) else per_chunk
             if number == 0 and compatible:
                 delay = 0.0
-            await asyncio.sleep(delay)
+            if delay:
+                await asyncio.sleep(delay)
             await response.write(event)
         entry["outcome"] = "complete"
         await response.write_eof()
