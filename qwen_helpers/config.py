@@ -1,6 +1,63 @@
-"""Settings: which mode, which region, which key — and how a key may be shown."""
+"""Settings: which mode, which region, which key — and how a key may be shown.
+
+``load_settings()`` reads the environment and a ``.env`` file found by walking up from the
+working directory (so a notebook in ``notebooks/`` finds the project's ``.env``). A variable
+already set in the environment wins over the same variable in ``.env``: python-dotenv's default
+(``override=False``), even when the environment holds an empty value. Nothing is written to
+``os.environ``.
+
+=====================  ==========================================================  ============
+variable               meaning                                                     default
+=====================  ==========================================================  ============
+``QWEN_MODE``          ``mock`` · ``live`` · ``auto`` (live when a key is set)     ``auto``
+``DASHSCOPE_API_KEY``  the key, ``sk-…``; surrounding spaces and quotes are        (none)
+                       stripped before it is checked
+``DASHSCOPE_REGION``   ``cn-beijing`` · ``ap-southeast-1`` · ``us-east-1`` ·       ``cn-beijing``
+                       ``cn-hongkong``: must match the key's region
+``QWEN_MODEL``         the model the notebooks call                                ``qwen-plus``
+=====================  ==========================================================  ============
+"""
 
 from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from dotenv import dotenv_values
+
+from . import models
+
+Mode = Literal["mock", "live"]
+KeySource = Literal["env", ".env", "none"]
+KEY_VARIABLE = "DASHSCOPE_API_KEY"
+MODES = ("mock", "live", "auto")
+DEFAULT_REGION = "cn-beijing"
+
+REGION_HOSTS: dict[str, str] = {
+    "cn-beijing": "https://dashscope.aliyuncs.com",
+    "ap-southeast-1": "https://dashscope-intl.aliyuncs.com",
+    # The docs give dashscope-us for US (Virginia); the dashscope SDK's own legacy fallback uses
+    # dashscope-intl for us-east-1 (reference §1.1). We follow the docs.
+    "us-east-1": "https://dashscope-us.aliyuncs.com",
+    "cn-hongkong": "https://cn-hongkong.dashscope.aliyuncs.com",
+}
+"""The shared gateway of each region (reference §1.1). ``eu-central-1`` and ``ap-northeast-1``
+exist only as workspace gateways (``{workspace}.{region}.maas.aliyuncs.com``), so not here."""
+COMPATIBLE_PATH = "/compatible-mode/v1"
+NATIVE_PATH = "/api/v1"
+
+_KEY_SHAPE = re.compile(r"sk-[A-Za-z0-9][A-Za-z0-9_-]{15,}")
+"""``sk-`` and at least 16 more key characters. Real keys are ``sk-`` + 32 hex characters (35 in
+all) in every public example, but the length is UNCONFIRMED by the docs, so only a plausible
+minimum is checked; it still rejects placeholders such as ``sk-xxx``."""
+
+
+class ConfigError(ValueError):
+    """The settings cannot be used: the message says what was found and what to do."""
 
 
 def mask_key(key: str | None) -> str:
@@ -11,3 +68,149 @@ def mask_key(key: str | None) -> str:
     if len(key) < 12:
         return "…"
     return f"{key[:5]}…{key[-2:]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a notebook needs to call the service or the mock; the key never shows."""
+
+    mode: Mode
+    region: str
+    api_key: str = field(repr=False)
+    """The key calls send: the real key in live mode, the mock's demo key in mock mode."""
+    model: str = models.DEFAULT_MODEL
+    compatible_base_url: str | None = None
+    """``…/compatible-mode/v1``; None in mock mode until ``connect()`` has started the mock."""
+    native_base_url: str | None = None
+    """``…/api/v1``; None in mock mode until ``connect()`` has started the mock."""
+    dotenv_path: Path | None = None
+    """The ``.env`` file read, or where one was looked for first; None when not looked for."""
+    dotenv_found: bool = False
+    key_source: KeySource = "none"
+    """Where ``DASHSCOPE_API_KEY`` was found, in either mode."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={value!r}" for name, value in self._shown())
+        return f"Settings({shown})"
+
+    def __str__(self) -> str:
+        return " · ".join(f"{name}={value}" for name, value in self._shown())
+
+    def _shown(self) -> list[tuple[str, object]]:
+        return [("mode", self.mode), ("region", self.region), ("model", self.model),
+                ("key", mask_key(self.api_key)), ("key_source", self.key_source),
+                ("compatible_base_url", self.compatible_base_url),
+                ("native_base_url", self.native_base_url), ("dotenv_path", self.dotenv_path),
+                ("dotenv_found", self.dotenv_found)]
+
+
+def find_dotenv_upward(start: Path | str | None = None) -> Path | None:
+    """The first ``.env`` file in ``start`` (default: the working directory) or a parent."""
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / ".env"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def clean_key(raw: str | None) -> str:
+    """The key with surrounding whitespace and one pair of matching quotes removed."""
+    key = (raw or "").strip()
+    if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+        key = key[1:-1].strip()
+    return key
+
+
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a DashScope API key, or None when it looks like one."""
+    if not key:
+        return "it is missing or empty"
+    if any(c.isspace() for c in key):
+        return "it contains whitespace or a line break inside"
+    if any(c in "\"'`" for c in key):
+        return "it contains a quote character inside"
+    if not key.startswith("sk-"):
+        return "it does not start with 'sk-'"
+    if not _KEY_SHAPE.fullmatch(key):
+        return "after 'sk-' it must have at least 16 letters, digits, '-' or '_'"
+    return None
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
+                  start: Path | str | None = None) -> Settings:
+    """Settings from ``env`` (default: ``os.environ``) over the ``.env`` found above ``start``."""
+    environment = dict(os.environ if env is None else env)
+    dotenv_path = find_dotenv_upward(start) if dotenv else None
+    from_file: dict[str, str] = {}
+    if dotenv_path is not None:
+        from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+    looked_at = dotenv_path or (Path(start or Path.cwd()).resolve() / ".env" if dotenv else None)
+    values = {**from_file, **environment}  # the environment wins, as with override=False
+
+    raw_key = values.get(KEY_VARIABLE)
+    key = clean_key(raw_key)
+    source: KeySource = "none" if not key else ("env" if KEY_VARIABLE in environment else ".env")
+    mode = _mode(values.get("QWEN_MODE"), has_key=bool(key))
+    region = _region(values.get("DASHSCOPE_REGION"))
+    model = _model(values.get("QWEN_MODEL"))
+    common = dict(region=region, model=model, dotenv_path=looked_at,
+                  dotenv_found=dotenv_path is not None, key_source=source)
+    if mode == "mock":
+        from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
+
+        return Settings(mode="mock", api_key=DEMO_KEY, **common)
+    problem = key_problem(key)
+    if problem:
+        raise ConfigError(_key_message(problem, key, source, values.get("QWEN_MODE"),
+                                       looked_at, dotenv_path is not None, dotenv))
+    host = REGION_HOSTS[region]
+    return Settings(mode="live", api_key=key, compatible_base_url=host + COMPATIBLE_PATH,
+                    native_base_url=host + NATIVE_PATH, **common)
+
+
+def _key_message(problem: str, key: str, source: KeySource, raw_mode: str | None,
+                 looked_at: Path | None, found: bool, dotenv: bool) -> str:
+    """Why live mode cannot start, where the key was looked for, and the two ways out."""
+    why = ("QWEN_MODE=live" if (raw_mode or "").strip().lower() == "live"
+           else "a key is set, so QWEN_MODE=auto chose live mode")
+    received = ""
+    if key:
+        origin = "the environment" if source == "env" else str(looked_at)
+        received = f" (received {mask_key(key)!r} from {origin})"
+    if not dotenv:
+        where = "No .env file was read (dotenv=False). Set it in the environment"
+    elif found:
+        where = f"The .env file read was {looked_at}. Fix it there or in the environment"
+    else:
+        where = (f"No .env file was found in {looked_at.parent} or any folder above it. Create "
+                 f"{looked_at} (copy .env.example) or set it in the environment")
+    return (f"{why}, but {KEY_VARIABLE} cannot be used: {problem}{received}. {where} as "
+            f"{KEY_VARIABLE}=sk-… (surrounding spaces and quotes are stripped). Or use the local "
+            f"mock instead: set QWEN_MODE=mock.")
+
+
+def _mode(raw: str | None, *, has_key: bool) -> Mode:
+    mode = (raw or "auto").strip().lower() or "auto"
+    if mode not in MODES:
+        raise ConfigError(f"QWEN_MODE={raw!r} is not a mode; use one of {', '.join(MODES)} "
+                          "(auto: live when DASHSCOPE_API_KEY is set, otherwise mock).")
+    if mode == "auto":
+        return "live" if has_key else "mock"
+    return "live" if mode == "live" else "mock"
+
+
+def _region(raw: str | None) -> str:
+    region = (raw or DEFAULT_REGION).strip().lower() or DEFAULT_REGION
+    if region not in REGION_HOSTS:
+        raise ConfigError(f"DASHSCOPE_REGION={raw!r} is not a region this course supports; use "
+                          f"one of {', '.join(REGION_HOSTS)} (the region your key was created in).")
+    return region
+
+
+def _model(raw: str | None) -> str:
+    model = (raw or "").strip() or models.DEFAULT_MODEL
+    if models.is_retired(model):
+        raise ConfigError(f"QWEN_MODEL={model!r} was retired on {models.RETIREMENT_DATE}; use a "
+                          f"current model such as {', '.join(list(models.CURRENT_MODELS)[:4])}.")
+    return model

@@ -1,0 +1,20 @@
+"""Run every test and every notebook in mock mode, with no key and no home folder of the user's.
+
+Set at configuration time, before nbval starts a kernel, so the notebooks' kernels inherit it:
+a developer's own ``.env`` or exported key never turns a test run into a live run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+KEY_VARIABLES = ("DASHSCOPE_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DASHSCOPE_BASE_URL",
+                 "DASHSCOPE_HTTP_BASE_URL", "DASHSCOPE_API_KEY_FILE_PATH")
+
+
+def pytest_configure(config) -> None:
+    for name in KEY_VARIABLES:
+        os.environ.pop(name, None)
+    os.environ["QWEN_MODE"] = "mock"
+    os.environ["HOME"] = tempfile.mkdtemp(prefix="qwen-test-home-")

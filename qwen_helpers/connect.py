@@ -1,0 +1,105 @@
+"""One call to get going: settings loaded, the mock started if needed, every SDK pointed at it.
+
+``connect()`` is the first line of every notebook's setup cell. The name says what it does for
+the reader: after it, this kernel is connected to one service — the real one or the mock.
+"""
+
+from __future__ import annotations
+
+import atexit
+import re
+import sys
+import threading
+from dataclasses import replace
+
+from .config import Settings, load_settings, mask_key
+from .mock import MockServer
+
+_lock = threading.Lock()
+_mock: MockServer | None = None
+_PORT = re.compile(r"^(http://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
+
+
+def connect(settings: Settings | None = None, *, quiet: bool = False,
+            show_port: bool = False) -> Settings:
+    """Point the ``openai`` and both ``dashscope`` APIs at the mock or the service; print status.
+
+    ``settings`` defaults to :func:`~qwen_helpers.config.load_settings` (environment, then
+    ``.env``). In mock mode the in-process mock is started once per process (kernel) and reused
+    by later calls; in live mode the key has already been checked by ``load_settings`` and the
+    region's real URLs are used. Returns the settings with the base URLs filled in.
+
+    **The import-time trap.** ``import dashscope`` copies ``DASHSCOPE_API_KEY`` and the base URL
+    (``DASHSCOPE_HTTP_BASE_URL``, else the Beijing host) into the module attributes
+    ``dashscope.api_key`` and ``dashscope.base_http_api_url`` *once, when the module is first
+    imported*. Setting the environment variable afterwards (``os.environ[...] = …``, or a
+    ``load_dotenv()`` in a later cell) changes nothing: ``Generation.call`` reads the module
+    attributes at call time, and they still hold the import-time values. So this function
+    assigns the attributes themselves, after import, which works whatever was imported when.
+
+    What is set, per stack:
+
+    - ``dashscope`` 1.x module API (``Generation.call``, ``AioGeneration.call``):
+      ``dashscope.api_key``, ``dashscope.base_http_api_url`` (native) and
+      ``dashscope.base_compatible_api_url`` (its OpenAI-compatible helper). No per-call
+      ``base_address`` is needed afterwards.
+    - ``dashscope`` 2.0 ``Client``: ``dashscope.settings.api_key`` and
+      ``dashscope.settings.base_url`` (the native URL; they beat ``DASHSCOPE_BASE_URL`` and read
+      at ``Client()`` time). One base URL serves one protocol only (reference §1.3), so a bare
+      ``dashscope.Client()`` speaks ``native``; for ``protocol="openai"`` use
+      :func:`qwen_helpers.clients.dashscope_client`, which passes the compatible URL.
+    - ``openai``: nothing global; it reads ``OPENAI_BASE_URL`` at client construction, not at
+      import. Build clients with :func:`qwen_helpers.clients.openai_client`.
+
+    The status line hides the mock's port (``127.0.0.1:<port>``) unless ``show_port`` is true:
+    the port changes every run and committed notebook outputs must not (nbval).
+    """
+    settings = settings if settings is not None else load_settings()
+    if settings.mode == "mock":
+        server = mock_server(region=settings.region)
+        settings = _with_urls(settings, server.compatible_base_url, server.native_base_url)
+    _point_dashscope(settings)
+    if not quiet:
+        print(status_line(settings, show_port=show_port))
+    return settings
+
+
+def mock_server(**options: object) -> MockServer:
+    """The process's mock, started on first use with ``options`` (later calls reuse it)."""
+    global _mock
+    with _lock:
+        if _mock is None:
+            server = MockServer(**options).start()
+            atexit.register(server.stop)
+            _mock = server
+        return _mock
+
+
+def status_line(settings: Settings, *, show_port: bool = False) -> str:
+    """``mode=mock · base_url=http://127.0.0.1:<port>/compatible-mode/v1 · model=… · key=…``."""
+    url = settings.compatible_base_url or "(not started: call connect())"
+    if not show_port:
+        url = _PORT.sub(r"\1:<port>", url)
+    return (f"mode={settings.mode} · base_url={url} · model={settings.model} · "
+            f"key={mask_key(settings.api_key)}")
+
+
+def _with_urls(settings: Settings, compatible: str, native: str) -> Settings:
+    return replace(settings, compatible_base_url=compatible, native_base_url=native)
+
+
+def _point_dashscope(settings: Settings) -> None:
+    import dashscope
+
+    dashscope.api_key = settings.api_key
+    dashscope.base_http_api_url = settings.native_base_url
+    dashscope.base_compatible_api_url = settings.compatible_base_url
+    dashscope.settings.api_key = settings.api_key
+    dashscope.settings.base_url = settings.native_base_url
+    # dashscope.chat(...) keeps one lazily built Client for the process; drop it so the next
+    # quickstart call is built with the settings above (a private module, so guarded).
+    quickstart = sys.modules.get("dashscope.v2._quickstart")
+    stale = getattr(quickstart, "_client", None)
+    if stale is not None:
+        quickstart._client = None
+        stale.close()
