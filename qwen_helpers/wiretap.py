@@ -87,18 +87,28 @@ class Exchange:
 
     def text(self, *, stable: bool | None = None, head: int = 3, tail: int = 1) -> str:
         """The exchange as text: request line, headers, body; status, headers, body."""
+        response = self.response_text(stable=stable, head=head, tail=tail)
+        text = f"{self.request_text(stable=stable)}\n\n{response}"
+        if self.outcome:
+            text += f"\n\nSDK: {self.outcome}"
+        return text.rstrip()
+
+    def request_text(self, *, stable: bool | None = None) -> str:
+        """The request as text: request line, headers, body."""
         stable = self.stable if stable is None else stable
         lines = [f"{self.method} {self.target} {self.http_version}"]
         lines += _headers(self.request_headers, stable)
-        lines += ["", _body(self.request_body.decode("utf-8", "replace")), ""]
+        lines += ["", _body(self.request_body.decode("utf-8", "replace"))]
+        return "\n".join(lines).rstrip()
+
+    def response_text(self, *, stable: bool | None = None, head: int = 3, tail: int = 1) -> str:
+        """The response as text: status line, headers, body (a stream: first and last events)."""
+        stable = self.stable if stable is None else stable
         if self.status is None:
-            lines.append("(no response)" if self.error is None else f"(no response: {self.error})")
-        else:
-            lines.append(f"{self.http_version} {self.status} {self.reason}".rstrip())
-            lines += _headers(self.response_headers, stable)
-            lines += ["", self._response_text(head, tail)]
-        if self.outcome:
-            lines += ["", f"SDK: {self.outcome}"]
+            return "(no response)" if self.error is None else f"(no response: {self.error})"
+        lines = [f"{self.http_version} {self.status} {self.reason}".rstrip()]
+        lines += _headers(self.response_headers, stable)
+        lines += ["", self._response_text(head, tail)]
         return "\n".join(lines).rstrip()
 
     def _response_text(self, head: int, tail: int) -> str:

@@ -1,0 +1,284 @@
+"""Usage and cost: a ledger of calls, their tokens from either dialect, and what they cost.
+
+The dialects name the same counters differently (reference §4.1, §4.2): compatible mode says
+``prompt_tokens`` / ``completion_tokens``, native says ``input_tokens`` / ``output_tokens``, and
+both put context-cache hits in ``prompt_tokens_details.cached_tokens``. ``read_usage`` reads an
+``openai`` ``ChatCompletion`` (or its last stream chunk), a dashscope 1.x ``GenerationResponse``,
+a dashscope 2.0 ``ChatCompletion`` and a plain JSON dict. Prices come from :data:`PRICES`, a
+dated table naming its sources; a price the reference does not give is None, and a cost that
+needs it is reported as unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .mock.answers import count_prompt
+
+MARKETS = {"international": "USD", "ap-southeast-1": "USD", "china": "CNY", "cn-beijing": "CNY"}
+"""Where a price applies, and its currency; a region name stands for its market."""
+CACHE_HIT_FRACTION = 0.4
+"""Context-cache hits cost 40 % of the input price (billing page, Apr 22 2025, international);
+applied to the China rows too, which is UNCONFIRMED."""
+
+
+@dataclass(frozen=True)
+class Price:
+    """One model's price per million tokens in one market, with where the figure comes from."""
+
+    model: str
+    market: str
+    input: float | None
+    output: float | None
+    source: str
+    date: str
+    third_party: bool = False
+    max_input_tokens: int | None = None
+    """The input-length tier the price is for; a longer prompt's price is unknown."""
+
+    def describe(self) -> str:
+        """``qwen-plus: USD 0.4 in / 1.2 out per M (source, date)``; None shows as unknown."""
+        shown = [("unknown" if v is None else f"{v:g}") for v in (self.input, self.output)]
+        tier = f", inputs up to {self.max_input_tokens:,} tokens" if self.max_input_tokens else ""
+        who = "third-party: " if self.third_party else ""
+        return (f"{self.model}: {MARKETS[self.market]} {shown[0]} in / {shown[1]} out per M "
+                f"tokens{tier} ({who}{self.source}, {self.date})")
+
+
+_BILLING = "alibabacloud.com/help/en/model-studio/billing-for-model-studio, 'minimum' tier"
+_CHINA = ("help.aliyun.com/en/document_detail/3023262.html, 'AI PaaS billing rules' (may be one "
+          "channel's), non-thinking output")
+_AGGREGATION = "api-evangelist/qwen aggregation"
+_RETIRED = " (model retired 2026-07-13)"
+PRICES: tuple[Price, ...] = (  # reference §8.5; "K" read as 1,000 so a tier is never overstated
+    Price("qwen-plus", "international", 0.4, 1.2, _BILLING, "2025-04-22"),
+    Price("qwen-max", "international", 1.6, 6.4, _BILLING + _RETIRED, "2025-04-22"),
+    Price("qwen-turbo", "international", 0.05, 0.2, _BILLING + _RETIRED, "2025-04-22"),
+    Price("qwen-flash", "international", 0.05, 0.40, "quoted in reference §8.5", "undated", True),
+    Price("qwen3-max", "international", 1.2, None, _AGGREGATION, "2026-05", True, 32_000),
+    Price("qwen3.5-plus", "international", 0.4, None, _AGGREGATION, "2026-05", True),
+    Price("qwen3.5-flash", "international", 0.1, None, _AGGREGATION, "2026-05", True),
+    Price("qwen-plus", "china", 0.8, 2.0, _CHINA, "undated", False, 128_000),
+    Price("qwen-flash", "china", 0.2, 1.5, _CHINA, "undated", False, 128_000),
+    Price("qwen-turbo", "china", 0.3, None, _CHINA + _RETIRED, "undated", False, 128_000),
+)
+
+
+def price_of(model: str, market: str = "international") -> Price | None:
+    """The table's price for a model in a market (or region), or None when it has none."""
+    if market not in MARKETS:
+        raise ValueError(f"market {market!r} has no price table; use one of {', '.join(MARKETS)}.")
+    wanted = "china" if MARKETS[market] == "CNY" else "international"
+    return next((p for p in PRICES if p.model == model and p.market == wanted), None)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens billed for one answer; ``cached_tokens`` of the input hit the context cache."""
+
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a dict or an attribute of an object; pydantic values come back as dicts."""
+    value = obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+    return value.model_dump() if hasattr(value, "model_dump") else value
+
+
+def read_usage(response: Any) -> Usage | None:
+    """The usage in any SDK's response or a JSON dict, or None when it carries none."""
+    usage = _field(response, "usage")
+    if usage is None or isinstance(usage, Usage):
+        return usage
+    cached = _field(_field(usage, "prompt_tokens_details"), "cached_tokens") or 0
+    for names in (("prompt_tokens", "completion_tokens"), ("input_tokens", "output_tokens")):
+        tokens_in, tokens_out = (_field(usage, name) for name in names)
+        if isinstance(tokens_in, int):  # compatible first, then native and dashscope 2.0
+            return Usage(tokens_in, int(tokens_out or 0), int(cached))
+    return None
+
+
+def read_call(outcome: Any) -> dict[str, Any]:
+    """Status, request id, model and, for a failure, error kind and code, from any outcome.
+
+    A dashscope 1.x error is a response with ``status_code`` (it never raises); a 2.0
+    ``raise_on_error=False`` answer has ``is_error``; both SDKs' exceptions carry ``status_code``,
+    ``code`` and ``request_id`` (None for a connection error).
+    """
+    headers = None if isinstance(outcome, BaseException) else _field(outcome, "headers")
+    request_id = (getattr(outcome, "_request_id", None)  # openai: the x-request-id header
+                  or (headers.get("x-request-id") if isinstance(headers, Mapping) else None)
+                  or _field(outcome, "request_id") or _field(outcome, "id") or None)
+    if isinstance(request_id, str) and request_id.startswith("chatcmpl-"):
+        request_id = request_id[len("chatcmpl-"):]  # the id is "chatcmpl-" + request id (§4.1)
+    status, code = _field(outcome, "status_code"), _field(outcome, "code") or None
+    error = outcome.get("error") if isinstance(outcome, Mapping) else None
+    if isinstance(error, Mapping):  # a compatible-mode error body
+        code = error.get("code") or error.get("type")
+    broken = _field(outcome, "completed") is False or _field(outcome, "complete") is False
+    failed = (isinstance(outcome, BaseException) or bool(_field(outcome, "is_error"))
+              or bool(code) or isinstance(error, Mapping) or broken
+              or (isinstance(status, int) and status != 200))
+    kind = type(outcome).__name__ if isinstance(outcome, BaseException) else (
+        "incomplete stream" if broken else "error response")
+    return {"status": status if isinstance(status, int) else (None if failed else 200),
+            "request_id": request_id, "model": _field(outcome, "model") or None,
+            "failed": failed, "incomplete": broken, "kind": kind if failed else None,
+            "code": str(code) if failed and code else None}
+
+
+def estimate_tokens(messages: list[dict[str, Any]], model: str = "qwen-plus",
+                    tools: Any = None) -> int:
+    """Input tokens a chat will be billed for, counted before sending with dashscope's tokenizer.
+
+    Every ``qwen*`` model uses the one ``qwen.tiktoken`` vocabulary shipped in dashscope
+    (``dashscope.get_tokenizer``); the chat-template overhead the service adds is UNCONFIRMED,
+    so this is an estimate. The mock counts prompts with the same function.
+    """
+    if not model.startswith("qwen"):
+        raise ValueError(f"estimate_tokens: model {model!r} is not a Qwen model; dashscope ships "
+                         "a tokenizer only for qwen* models, so pass a Qwen model name.")
+    return count_prompt(messages, tools)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One attempt in the ledger; tokens are None when the usage is not known."""
+
+    model: str
+    status: int | None
+    request_id: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cached_tokens: int | None
+    latency: float | None
+    attempt: int = 1
+    cached: bool = False  # served from our own cache: nothing was sent, so it costs nothing
+    usage_known: bool = True  # False for a broken stream: tokens estimated or None, never 0
+    error: str | None = None
+    time: float = 0.0
+
+    def cost(self, price: Price | None) -> float | None:
+        """What this attempt cost under ``price``, or None when it cannot be known."""
+        if self.cached:
+            return 0.0
+        if not self.usage_known:
+            return None
+        cached = self.cached_tokens or 0
+        if price and price.max_input_tokens and (self.input_tokens or 0) > price.max_input_tokens:
+            return None
+        price_in = price.input if price else None
+        cache_in = None if price_in is None else price_in * CACHE_HIT_FRACTION
+        parts = ((self.input_tokens or 0) - cached, price_in), (cached, cache_in), (
+            self.output_tokens or 0, price.output if price else None)
+        total = 0.0
+        for tokens, per_million in parts:
+            if tokens:
+                if per_million is None:
+                    return None
+                total += tokens * per_million / 1_000_000
+        return total
+
+
+class Ledger:
+    """Every attempt, with totals per model and a cost estimate; safe to share between threads."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.records: list[CallRecord] = []
+        self._clock = clock
+        self._lock = threading.Lock()
+
+    def add(self, record: CallRecord) -> CallRecord:
+        """Append a record built by hand."""
+        with self._lock:
+            self.records.append(record)
+        return record
+
+    def record(self, outcome: Any, *, model: str | None = None, latency: float | None = None,
+               attempt: int = 1, cached: bool = False) -> CallRecord:
+        """Record a response, an error response, an exception or a stream result.
+
+        A failure with an HTTP error status was refused before any answer: 0 tokens (that the
+        service bills nothing for it is UNCONFIRMED). A failure without one — a dropped
+        connection, an error inside a stream (status 200 or none), a result with
+        ``completed=False`` — may have been billed, so its usage is recorded as unknown.
+        """
+        facts = read_call(outcome)
+        name = model or facts["model"]
+        if not name:
+            raise ValueError(f"Ledger.record: {type(outcome).__name__} does not name its model "
+                             "(dashscope responses and exceptions do not); pass model='qwen-plus'.")
+        if facts["incomplete"] or (facts["failed"] and facts["status"] in (None, 200)):
+            usage = read_usage(outcome)  # what a stream said before it broke: an estimate
+            return self.record_incomplete(name, request_id=facts["request_id"], latency=latency,
+                                          attempt=attempt, error=facts["code"] or facts["kind"],
+                                          status=facts["status"],
+                                          input_tokens=usage and usage.input_tokens,
+                                          output_tokens=usage and usage.output_tokens)
+        usage = (None if facts["failed"] else read_usage(outcome)) or Usage(0, 0, 0)
+        return self.add(CallRecord(name, facts["status"], facts["request_id"], usage.input_tokens,
+                                   usage.output_tokens, usage.cached_tokens, latency, attempt,
+                                   cached, True, facts["code"] or facts["kind"], self._clock()))
+
+    def record_incomplete(self, model: str, *, request_id: str | None = None,
+                          latency: float | None = None, attempt: int = 1,
+                          input_tokens: int | None = None, output_tokens: int | None = None,
+                          error: str = "incomplete stream", status: int | None = None
+                          ) -> CallRecord:
+        """Record an attempt whose usage is unknown, such as a broken stream (estimates allowed)."""
+        return self.add(CallRecord(model, status, request_id, input_tokens, output_tokens, None,
+                                   latency, attempt, False, False, error, self._clock()))
+
+    def totals(self, market: str = "international") -> list[dict[str, Any]]:
+        """Per model and ``all``: calls, errors, tokens, cost (None: unknown), cost known so far."""
+        with self._lock:
+            records = list(self.records)
+        models = sorted({r.model for r in records})
+        rows = [_total(m, [r for r in records if r.model == m], market) for m in models]
+        return rows + [_total("all", records, market)]
+
+    def summary(self, market: str = "international") -> list[dict[str, Any]]:
+        """The totals with costs as text: an amount with its currency, or ``unknown``."""
+        return [{**row, "cost": _money(row["cost"], row["currency"]),
+                 "known_cost": _money(row["known_cost"], row["currency"])}
+                for row in self.totals(market)]
+
+    def to_markdown(self, market: str = "international") -> str:
+        """The summary as a Markdown table, with the price sources under it."""
+        rows = self.summary(market)
+        columns = [c for c in rows[0] if c not in ("currency", "price_source")]
+        lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
+        sources = sorted({row["price_source"] for row in rows if row["price_source"]})
+        return "\n".join(lines + ["", "Prices per million tokens:"] + [f"- {s}" for s in sources])
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def _money(amount: float | None, currency: str) -> str:
+    return "unknown" if amount is None else f"{currency} {amount:.6f}"
+
+
+def _total(model: str, records: list[CallRecord], market: str) -> dict[str, Any]:
+    known = [r for r in records if r.usage_known and not r.cached]
+    costs = [r.cost(price_of(r.model, market)) for r in records]
+    price = price_of(model, market) if model != "all" else None
+    return {
+        "model": model, "calls": len(records), "errors": sum(r.error is not None for r in records),
+        "our_cache_hits": sum(r.cached for r in records),
+        "input_tokens": sum(r.input_tokens or 0 for r in known),
+        "output_tokens": sum(r.output_tokens or 0 for r in known),
+        "cached_tokens": sum(r.cached_tokens or 0 for r in known),
+        "unknown_usage": sum(not r.usage_known for r in records),
+        "cost": None if any(c is None for c in costs) else sum(costs),
+        "known_cost": sum(c for c in costs if c is not None),
+        "currency": MARKETS[market],
+        "price_source": price.describe() if price else "",
+    }
