@@ -1,4 +1,4 @@
-"""Run every test and every notebook in mock mode, with no key and no home folder of the user's.
+"""Run every test and notebook in mock mode, with no key, no home folder of the user's, fast waits.
 
 Set at configuration time, before nbval starts a kernel, so the notebooks' kernels inherit it:
 a developer's own ``.env`` or exported key never turns a test run into a live run.
@@ -17,4 +17,7 @@ def pytest_configure(config) -> None:
     for name in KEY_VARIABLES:
         os.environ.pop(name, None)
     os.environ["QWEN_MODE"] = "mock"
+    # Backoff demos wait real seconds for a learner; under test the clock runs 20× faster, and
+    # the notebooks print the scale they ran at.
+    os.environ.setdefault("QWEN_TIME_SCALE", "0.05")
     os.environ["HOME"] = tempfile.mkdtemp(prefix="qwen-test-home-")

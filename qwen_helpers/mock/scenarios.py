@@ -2,7 +2,9 @@
 
 A sequence is comma-separated items, sent in the ``X-Mock-Scenario`` header or set as a key's
 default with ``POST /_mock/scenario``. Each request for the same key and sequence takes the next
-item; once the sequence is used up, requests are answered normally.
+item, and the sequence starts over when it is used up: ``429,429,200`` answers a retrying call
+the same way every time the cell that makes it runs again, and a default of ``429`` keeps a
+workshop's calls failing until the instructor clears it.
 
 ==================  ===============================================================================
 item                what the request gets
@@ -132,7 +134,7 @@ class ScenarioBook:
         """The step for this request, or None for a normal answer. Raises ValueError.
 
         Each key keeps its own place in each sequence, so a default set for every key plays
-        the whole sequence to each learner.
+        the whole sequence to each learner; the place wraps around at the end.
         """
         with self._lock:
             source, sequence = "header", header
@@ -145,7 +147,7 @@ class ScenarioBook:
             slot = (key, source, sequence)
             position = self._positions.get(slot, 0)
             self._positions[slot] = position + 1
-            return steps[position] if position < len(steps) else None
+            return steps[position % len(steps)]
 
     def reset(self) -> None:
         with self._lock:

@@ -1,0 +1,205 @@
+"""The DOT writer: nodes, edges and clusters built in Python, written out in the house style.
+
+A diagram module builds a :class:`Graph` (``g.node(...)``, ``g.edge(...)``, ``g.cluster(...)``) and
+:meth:`Graph.to_dot` writes it with :mod:`.style`'s attributes. ``to_dot(lit=...)`` emphasises a
+path: the ids in ``lit`` (node ids and edge ids) are drawn thick and purple and marked ▶, the rest
+greyed out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .style import (
+    CLUSTER_FILL,
+    CLUSTER_LINE,
+    DIM_FILL,
+    DIM_INK,
+    DIM_LINE,
+    EDGE_DEFAULTS,
+    EDGE_KINDS,
+    EDGE_MARKS,
+    FONT,
+    HIGHLIGHT,
+    INK,
+    MUTED,
+    NODE_DEFAULTS,
+    NODE_KINDS,
+    attr_list,
+    font,
+    quote,
+    rich,
+)
+
+
+@dataclass
+class Node:
+    """A box: a bold title, its Chinese term beside it, then lines of detail."""
+
+    id: str
+    title: str
+    zh: str = ""
+    lines: tuple[str, ...] = ()
+    kind: str = "step"
+    align: str = "center"
+    status: int | None = None
+    """For a node that ends a branch: the HTTP status the branch answers with."""
+    width: float = 0.0
+    """Width of the text in inches, to give a column of boxes one width."""
+    attrs: dict[str, str] = field(default_factory=dict)
+    """Further DOT attributes, e.g. a fixed size."""
+
+
+@dataclass
+class Edge:
+    """An arrow; ``id`` tells apart two arrows between the same pair of nodes."""
+
+    tail: str
+    head: str
+    label: str = ""
+    kind: str = "flow"
+    id: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.id = self.id or f"{self.tail}->{self.head}"
+
+
+@dataclass
+class Cluster:
+    """A framed group of nodes (a step of a flow, a lane, a scenario)."""
+
+    id: str
+    title: str
+    zh: str = ""
+    nodes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Graph:
+    """A whole diagram: built in Python, written out as DOT."""
+
+    name: str
+    title: str
+    zh: str = ""
+    attrs: dict[str, str] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    clusters: list[Cluster] = field(default_factory=list)
+    ranks: list[tuple[str, ...]] = field(default_factory=list)
+    editing: str = ""
+    """The module to edit, named in the generated file's header."""
+    zh_below: bool = False
+    """Put each node's Chinese term under its title (decisions always do), to save width."""
+
+    def node(self, id: str, title: str, zh: str = "", *lines: str, cluster: str = "",
+             **options: Any) -> Node:
+        """Add a node (to ``cluster`` if given) and return it."""
+        if id in self.nodes:
+            raise ValueError(f"{self.name}: node {id!r} is defined twice; use another id")
+        self.nodes[id] = node = Node(id, title, zh, tuple(lines), **options)
+        if cluster:
+            next(c for c in self.clusters if c.id == cluster).nodes.append(id)
+        return node
+
+    def edge(self, tail: str, head: str, label: str = "", kind: str = "flow", id: str = "",
+             **attrs: str) -> Edge:
+        """Add an arrow and return it."""
+        missing = [n for n in (tail, head) if n not in self.nodes]
+        if missing:
+            raise ValueError(f"{self.name}: edge {tail}->{head} names unknown node(s) {missing}")
+        edge = Edge(tail, head, label, kind, id, dict(attrs))
+        if any(e.id == edge.id for e in self.edges):
+            raise ValueError(f"{self.name}: edge id {edge.id!r} is used twice; pass id=")
+        self.edges.append(edge)
+        return edge
+
+    def cluster(self, id: str, title: str, zh: str = "") -> Cluster:
+        """Add a framed group; nodes join it with ``node(..., cluster=id)``."""
+        self.clusters.append(cluster := Cluster(id, title, zh))
+        return cluster
+
+    def ids(self) -> set[str]:
+        """Every node id and edge id: the names a highlight may use."""
+        return set(self.nodes) | {e.id for e in self.edges}
+
+    def to_dot(self, lit: frozenset[str] = frozenset(), caption: str = "") -> str:
+        """The DOT source; the ids in ``lit`` are emphasised and everything else greyed."""
+        unknown = sorted(set(lit) - self.ids())
+        if unknown:
+            raise ValueError(f"{self.name}: cannot highlight {unknown}: no such node or edge")
+        title = rich(f"{self.title}  {self.zh}".strip(), INK, 16, bold=True)
+        if caption:
+            title += "<BR/>" + rich(f"▶ {caption}", HIGHLIGHT, bold=True)
+        graph = {"label": f"<{title}>", "labelloc": "t", "fontname": FONT, "fontsize": "12",
+                 "fontcolor": INK, "bgcolor": "white",
+                 "pad": "0.25", "nodesep": "0.3", "ranksep": "0.4", "newrank": "true",
+                 "style": "rounded", **self.attrs}
+        out = [f"// {self.name}: {self.title} {self.zh}".rstrip(),
+               f"// Generated by qwen_helpers.diagrams from {self.editing or 'its definition'}:",
+               "// edit the Python, then run `python -m qwen_helpers.diagrams`.",
+               f"digraph {quote(self.name)} {{",
+               f"  graph {attr_list(graph)};",
+               f"  node {attr_list(NODE_DEFAULTS)};",
+               f"  edge {attr_list(EDGE_DEFAULTS)};"]
+        placed = {n for c in self.clusters for n in c.nodes}
+        for c in self.clusters:
+            label = rich(f"{c.title}  {c.zh}".strip(), MUTED, bold=True)
+            if self.zh_below and c.zh:
+                left = '<BR ALIGN="LEFT"/>'
+                label = (rich(c.title, MUTED, bold=True) + left
+                         + rich(c.zh, MUTED, bold=True) + left)
+            frame = {"label": f"<{label}>", "labeljust": "l", "color": CLUSTER_LINE,
+                     "fillcolor": CLUSTER_FILL, "style": "rounded,filled"}
+            out += [f"  subgraph {quote('cluster_' + c.id)} {{", f"    graph {attr_list(frame)};"]
+            out += [f"    {self._node_dot(self.nodes[n], lit)}" for n in c.nodes]
+            out.append("  }")
+        out += [f"  {self._node_dot(n, lit)}" for n in self.nodes.values() if n.id not in placed]
+        out += [f"  {{rank=same; {'; '.join(quote(n) for n in rank)};}}" for rank in self.ranks]
+        out += [f"  {self._edge_dot(e, lit)}" for e in self.edges]
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+    def _node_dot(self, node: Node, lit: frozenset[str]) -> str:
+        look = NODE_KINDS[node.kind]
+        on, dim = node.id in lit, bool(lit) and node.id not in lit
+        ink, soft = (DIM_INK, DIM_INK) if dim else (INK, MUTED)
+        mark = ("▶ " if on else "") + look.mark
+        brk = '<BR ALIGN="LEFT"/>' if node.align == "left" else "<BR/>"
+        rows = [rich(f"{mark}{node.title}", ink, bold=True)]
+        if node.zh and (node.kind == "decision" or self.zh_below):
+            rows.append(rich(node.zh, soft, 11))
+        elif node.zh:
+            rows[0] += rich("  " + node.zh, soft)
+        if node.lines:
+            color = ink if node.kind == "note" else soft
+            rows.append(font(brk.join(rich(text) for text in node.lines), color, 10))
+        label = brk.join(rows) + (brk if node.align == "left" else "")
+        if node.width:  # a fixed-width cell, so a column of boxes lines up
+            cell = f'WIDTH="{node.width * 72:.0f}" ALIGN="{node.align.upper()}"'
+            label = (f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD {cell} '
+                     f'BALIGN="{node.align.upper()}">{label}</TD></TR></TABLE>')
+        attrs = {"label": f"<{label}>", "shape": look.shape, "style": look.style,
+                 "fillcolor": DIM_FILL if dim else look.fill,
+                 "color": HIGHLIGHT if on else DIM_LINE if dim else look.line,
+                 "penwidth": "3" if on else "1.2"}
+        if look.margin:
+            attrs["margin"] = look.margin
+        attrs.update(node.attrs)
+        return f"{quote(node.id)} {attr_list(attrs)};"
+
+    def _edge_dot(self, edge: Edge, lit: frozenset[str]) -> str:
+        on, dim = edge.id in lit, bool(lit) and edge.id not in lit
+        attrs = dict(EDGE_KINDS[edge.kind])
+        label = edge.label and EDGE_MARKS.get(edge.kind, "") + edge.label
+        if on:
+            attrs.update(color=HIGHLIGHT, penwidth="3.2", arrowsize="1.1")
+            label = f"▶ {label}" if label else "▶"
+        elif dim:
+            attrs.update(color=DIM_LINE)
+        if label:
+            color = HIGHLIGHT if on else DIM_INK if dim else INK
+            attrs["label"] = f"<{rich(label, color, bold=on)}>"
+        attrs.update(edge.attrs)
+        return f"{quote(edge.tail)} -> {quote(edge.head)} {attr_list(attrs)};"

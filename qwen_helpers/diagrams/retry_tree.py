@@ -1,0 +1,87 @@
+"""03 · "Should I retry?" (section 4), generated from ``qwen_helpers.retry.RULES``.
+
+One decision node per rule, in table order: "yes" leads to a RETRY or DON'T RETRY leaf with the
+rule's reason, "no" to the next rule; the first match decides, as in
+:func:`qwen_helpers.retry.matching_rule`. A note gives the waits of the default policy. Change
+the table and ``python -m qwen_helpers.diagrams`` redraws the tree; a test fails until it does.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from .. import retry
+from ..errors import KINDS, QwenError, to_qwen_error
+from .graph import Graph
+
+NAME = "03-retry-decision-tree"
+JITTER_TEXT = {"none": "no jitter", "full": "full jitter: a random wait in [0, backoff]",
+               "equal": "equal jitter: backoff/2 + a random part up to backoff/2"}
+
+
+def build() -> Graph:
+    """The rule table as a chain of decisions, each with its leaf, plus the backoff note."""
+    g = Graph(NAME, "Should I retry?", "我应该重试吗？", editing="qwen_helpers/retry.py (RULES)",
+              attrs={"ranksep": "0.3"})
+    g.node("failed", "A call failed", "收到错误响应", "status, code, kind of failure",
+           kind="start")
+    g.node("waits", "How long to wait", "指数退避", *_policy_lines(retry.DEFAULT_POLICY),
+           kind="note", align="left")
+    g.ranks.append(("failed", "waits"))
+    g.edge("failed", "waits", kind="note")
+    previous = "failed"
+    for number, rule in enumerate(retry.RULES, 1):
+        node, leaf = f"rule_{rule.name}", f"leaf_{rule.name}"
+        condition = _wrap(rule.condition, 40)
+        g.node(node, f"{number} · {rule.name}", "", *condition, kind="decision", width=2.5,
+               attrs={"fixedsize": "shape", "width": "3.4",
+                      "height": f"{0.42 + 0.15 * len(condition):.2f}"})
+        g.node(leaf, "RETRY" if rule.retry else "DON'T RETRY", "重试" if rule.retry else "不重试",
+               *_wrap(rule.reason, 54), kind="retry" if rule.retry else "fail", align="left")
+        g.ranks.append((node, leaf))
+        g.edge(previous, node, "no" if previous != "failed" else "",
+               id=f"no:{previous[5:]}" if previous != "failed" else "start")
+        g.edge(node, leaf, "yes", "retry" if rule.retry else "fail", id=f"yes:{rule.name}")
+        previous = node
+    return g
+
+
+def route(value: object) -> tuple[tuple[str, ...], str]:
+    """The edges a failure takes: ``(status, code)``, a kind name, an exception or a QwenError."""
+    error = failure(value)
+    rule = retry.matching_rule(error)
+    names = [r.name for r in retry.RULES]
+    ids = ("start", *(f"no:{n}" for n in names[:names.index(rule.name)]), f"yes:{rule.name}")
+    shown = " ".join(str(x) for x in (error.status, error.code) if x) or f"kind {error.kind}"
+    verdict = "RETRY" if rule.retry else "DON'T RETRY"
+    return ids, f"{shown} → rule {names.index(rule.name) + 1} {rule.name}: {verdict}"
+
+
+def failure(value: object) -> QwenError:
+    """The QwenError a highlight value stands for."""
+    if isinstance(value, str) and value in KINDS:
+        return QwenError(value, "")
+    if isinstance(value, tuple) and len(value) == 2:
+        status, code = value
+        if not isinstance(status, int) or not (code is None or isinstance(code, str)):
+            raise ValueError(f"{NAME} highlights (status, code) like (429, 'Throttling.RateQuota')"
+                             f" or (503, None); got {value!r}.")
+        return to_qwen_error({"status_code": status, "code": code, "message": ""})
+    try:
+        return to_qwen_error(value)
+    except TypeError:
+        raise ValueError(f"{NAME} highlights (status, code), a kind ({', '.join(KINDS)}), an "
+                         f"exception or a failed response; got {value!r}.") from None
+
+
+def _policy_lines(policy: retry.RetryPolicy) -> list[str]:
+    waits = [retry.backoff_band(n, policy)[1] for n in range(1, policy.max_attempts)]
+    return [f"`Retry-After` from the server, if sent (up to {policy.max_server_wait:g} s);",
+            "else backoff: " + ", ".join(f"{w:g} s" for w in waits)
+            + f" … (× {policy.multiplier:g}, cap {policy.cap:g} s)",
+            f"with {JITTER_TEXT[policy.jitter]};",
+            f"at most {policy.max_attempts} attempts in all (`RetryPolicy()` defaults)"]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
