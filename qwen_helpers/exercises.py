@@ -184,3 +184,85 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
         else:
             passed.append(f"{label}, waits {gaps} s")
     return _report(problems, "; ".join(passed))
+
+
+def check_port(response: Any, reply: Any) -> None:
+    """04 · ``Generation.call`` with the ``openai`` call's parameters: same request, same answer.
+
+    ``reply`` is the ``openai`` answer. The messages show in the input tokens and ``max_tokens``
+    in the finish reason and output tokens. In mock mode the request must be in the mock's log
+    as native, for the same model, and the text must match: the mock answers this request from
+    a recording made with ``temperature=0.7`` and thinking off, so a missing parameter changes
+    it. In live mode two sampled answers rarely match word for word, so the text is not graded.
+    """
+    from dashscope.api_entities.dashscope_response import GenerationResponse
+
+    if not isinstance(response, GenerationResponse):
+        return _report([f"expected what Generation.call returns (GenerationResponse), got "
+                        f"{type(response).__name__}: port the call to Generation.call"], "")
+    if response.status_code != 200:
+        return _report([f"the call failed: {response.status_code} {response.code}: "
+                        f"{response.message}"], "")
+    if not response.output.choices:
+        return _report(["output.choices is None: the answer came back in output.text; pass "
+                        "result_format=\"message\""], "")
+    choice, expected = response.output.choices[0], reply.choices[0]
+    problems = []
+    entry = _mock_entry(response.request_id)
+    if entry is not None and (entry.get("dialect"), entry.get("model")) != ("native", reply.model):
+        problems.append(f"the mock logged a {entry.get('dialect')} request for "
+                        f"{entry.get('model')!r}; expected native, {reply.model!r}")
+    if response.usage.input_tokens != reply.usage.prompt_tokens:
+        problems.append(f"{response.usage.input_tokens} input tokens, the openai call had "
+                        f"{reply.usage.prompt_tokens}: send the same messages, system one included")
+    if (choice.finish_reason, response.usage.output_tokens) != (expected.finish_reason,
+                                                                reply.usage.completion_tokens):
+        problems.append(f"finish_reason {choice.finish_reason!r} after "
+                        f"{response.usage.output_tokens} tokens, the openai call had "
+                        f"{expected.finish_reason!r} after {reply.usage.completion_tokens}: "
+                        "pass the same max_tokens")
+    same_text = choice.message.content == expected.message.content
+    if entry is not None and not same_text:
+        problems.append("the text differs from the openai answer: pass the same temperature and "
+                        "enable_thinking (plain keyword arguments in dashscope)")
+    note = "" if same_text or entry is not None else (
+        " (the texts differ, as two answers sampled at temperature 0.7 do in live mode)")
+    return _report(problems, "same request through the native endpoint, same answer" + note)
+
+
+def _mock_entry(request_id: str | None) -> dict[str, Any] | None:
+    """The mock's log entry for a request id, or None (live mode: no mock in this process)."""
+    from . import connect
+
+    server = connect._mock  # read, never started here: live mode has no mock
+    if server is None or not request_id:
+        return None
+    return next((e for e in server.requests() if e.get("request_id") == request_id), None)
+
+
+def check_give_up(policy: Any, outcome: Any) -> None:
+    """06 · a policy of 2 attempts: against ``429,429,200`` the caller gets the second 429."""
+    from .errors import QwenError
+    from .retry import RetryResult
+
+    attempts = getattr(policy, "max_attempts", None)
+    problems = [] if attempts == 2 else [f"the policy allows {attempts} attempts; give "
+                                         "RetryPolicy max_attempts=2"]
+    if isinstance(outcome, RetryResult):
+        if all(a.error is None for a in outcome.attempts):
+            problems.append("no attempt failed: the faults are scripted in the mock, so run "
+                            "this in mock mode (QWEN_MODE=mock)")
+        else:
+            problems.append(f"the call succeeded at attempt {len(outcome.attempts)}; with 2 "
+                            "attempts it should give up after the second 429 and raise")
+    elif isinstance(outcome, QwenError):
+        if outcome.status != 429:
+            problems.append(f"the error is {outcome.kind} {outcome.status}; expected the 429 of "
+                            "the second attempt")
+        if len(outcome.attempts) != 2:
+            problems.append(f"it gave up after {len(outcome.attempts)} attempt(s), not 2")
+    else:
+        problems.append(f"outcome is a {type(outcome).__name__}: keep the RetryResult that "
+                        "call_with_retry returned, or the QwenError it raised")
+    return _report(problems, "the policy gave up after 2 attempts and the caller got the last "
+                             "429 as a QwenError, with both attempts attached")
