@@ -28,6 +28,7 @@ lab: setup
 	$(BIN)/jupyter lab notebooks/
 
 test: setup
+	$(BIN)/ruff check qwen_helpers tests tools bench conftest.py
 	$(BIN)/python -m pytest
 
 lint: setup

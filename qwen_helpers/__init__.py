@@ -11,7 +11,8 @@ import importlib
 from typing import Any
 
 # ``connect`` is both a module and its main function; bound here, the name is the function.
-from .connect import connect, mock_server
+from .connect import connect as connect
+from .connect import mock_server as mock_server
 
 _EXPORTS = {
     "connect": "connect", "mock_server": "connect",

@@ -15,6 +15,9 @@ variable               meaning                                                  
 ``DASHSCOPE_REGION``   ``cn-beijing`` · ``ap-southeast-1`` · ``us-east-1`` ·       ``cn-beijing``
                        ``cn-hongkong``: must match the key's region
 ``QWEN_MODEL``         the model the notebooks call                                ``qwen-plus``
+``QWEN_MOCK_URL``      mock mode only: a mock already running elsewhere, such as   (none)
+                       the instructor's in a workshop (``http://10.0.0.5:8765``);
+                       unset, ``connect()`` starts one inside the kernel
 =====================  ==========================================================  ============
 """
 
@@ -88,6 +91,8 @@ class Settings:
     dotenv_found: bool = False
     key_source: KeySource = "none"
     """Where ``DASHSCOPE_API_KEY`` was found, in either mode."""
+    mock_url: str | None = None
+    """Mock mode: the root URL of a mock running elsewhere (``QWEN_MOCK_URL``), else None."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value!r}" for name, value in self._shown())
@@ -159,7 +164,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
     if mode == "mock":
         from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
 
-        return Settings(mode="mock", api_key=DEMO_KEY, **common)
+        mock_url = _mock_url(values.get("QWEN_MOCK_URL"))
+        if mock_url is None:
+            return Settings(mode="mock", api_key=DEMO_KEY, **common)
+        return Settings(mode="mock", api_key=DEMO_KEY, mock_url=mock_url,
+                        compatible_base_url=mock_url + COMPATIBLE_PATH,
+                        native_base_url=mock_url + NATIVE_PATH, **common)
     problem = key_problem(key)
     if problem:
         raise ConfigError(_key_message(problem, key, source, values.get("QWEN_MODE"),
@@ -206,6 +216,18 @@ def _region(raw: str | None) -> str:
         raise ConfigError(f"DASHSCOPE_REGION={raw!r} is not a region this course supports; use "
                           f"one of {', '.join(REGION_HOSTS)} (the region your key was created in).")
     return region
+
+
+def _mock_url(raw: str | None) -> str | None:
+    url = (raw or "").strip().rstrip("/")
+    if not url:
+        return None
+    if not re.fullmatch(r"https?://[^/\s]+", url):
+        raise ConfigError(f"QWEN_MOCK_URL={raw!r} is not the root URL of a mock; give scheme, "
+                          "host and port only, such as http://10.0.0.5:8765 (the paths "
+                          "/compatible-mode/v1 and /api/v1 are added), or unset it to start a "
+                          "mock inside the kernel.")
+    return url
 
 
 def _model(raw: str | None) -> str:

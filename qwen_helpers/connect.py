@@ -12,8 +12,8 @@ import sys
 import threading
 from dataclasses import replace
 
-from .config import Settings, load_settings, mask_key
-from .mock import MockServer
+from .config import ConfigError, Settings, load_settings, mask_key
+from .mock import MockServer, wait_until_ready
 
 _lock = threading.Lock()
 _mock: MockServer | None = None
@@ -26,8 +26,10 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
 
     ``settings`` defaults to :func:`~qwen_helpers.config.load_settings` (environment, then
     ``.env``). In mock mode the in-process mock is started once per process (kernel) and reused
-    by later calls; in live mode the key has already been checked by ``load_settings`` and the
-    region's real URLs are used. Returns the settings with the base URLs filled in.
+    by later calls — unless ``QWEN_MOCK_URL`` names a mock running elsewhere (a workshop's
+    shared mock), which is then checked and used instead. In live mode the key has already
+    been checked by ``load_settings`` and the region's real URLs are used. Returns the
+    settings with the base URLs filled in.
 
     **The import-time trap.** ``import dashscope`` copies ``DASHSCOPE_API_KEY`` and the base URL
     (``DASHSCOPE_HTTP_BASE_URL``, else the Beijing host) into the module attributes
@@ -55,7 +57,9 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
     the port changes every run and committed notebook outputs must not (nbval).
     """
     settings = settings if settings is not None else load_settings()
-    if settings.mode == "mock":
+    if settings.mode == "mock" and settings.mock_url:
+        _check_external_mock(settings.mock_url)
+    elif settings.mode == "mock":
         server = mock_server(region=settings.region)
         settings = _with_urls(settings, server.compatible_base_url, server.native_base_url)
     _point_dashscope(settings)
@@ -82,6 +86,15 @@ def status_line(settings: Settings, *, show_port: bool = False) -> str:
         url = _PORT.sub(r"\1:<port>", url)
     return (f"mode={settings.mode} · base_url={url} · model={settings.model} · "
             f"key={mask_key(settings.api_key)}")
+
+
+def _check_external_mock(url: str, timeout: float = 5.0) -> None:
+    """Raise ConfigError unless the mock at ``url`` answers its health check."""
+    if not wait_until_ready(url, timeout):
+        raise ConfigError(f"QWEN_MOCK_URL={url} does not answer {url}/_mock/health within "
+                          f"{timeout:g} s. Ask whoever runs it to start it with `python -m "
+                          "qwen_helpers.mock --host 0.0.0.0 --port 8765`, check the address, or "
+                          "unset QWEN_MOCK_URL to start a mock inside this kernel.")
 
 
 def _with_urls(settings: Settings, compatible: str, native: str) -> Settings:

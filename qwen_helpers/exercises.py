@@ -172,14 +172,14 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
         except Exception:
             succeeded = False
         times = [e["time"] for e in server.requests() if e["request_id"] not in before]
-        gaps = [round((b - a) / scale, 1) for a, b in zip(times, times[1:])]
+        gaps = [round((b - a) / scale, 1) for a, b in zip(times, times[1:], strict=False)]
         label = f"{sequence}: {len(times)} attempt(s)"
         if len(times) != len(waits) + 1:
             problems.append(f"{label}; expected {len(waits) + 1}")
         elif succeeded != succeeds:
             problems.append(f"{label}, then it {'returned' if succeeded else 'raised'}; it should "
                             f"{'return the answer' if succeeds else 'raise the last error'}")
-        elif any(not (0.5 * w <= g <= 1.25 * w + 0.3) for g, w in zip(gaps, waits)):
+        elif any(not (0.5 * w <= g <= 1.25 * w + 0.3) for g, w in zip(gaps, waits, strict=False)):
             problems.append(f"{label} with waits {gaps} s; expected about {list(waits)} s")
         else:
             passed.append(f"{label}, waits {gaps} s")
@@ -266,3 +266,23 @@ def check_give_up(policy: Any, outcome: Any) -> None:
                         "call_with_retry returned, or the QwenError it raised")
     return _report(problems, "the policy gave up after 2 attempts and the caller got the last "
                              "429 as a QwenError, with both attempts attached")
+
+
+def check_cache_hit_rate(cache: Any, questions: list[str]) -> None:
+    """07 · every question looked up once, and one call per question after normalising."""
+    lookups = cache.hits + cache.misses
+    different = len({" ".join(question.lower().split()) for question in questions})
+    rate = f"hit rate {cache.hits / lookups:.0%} ({cache.hits} of {lookups})" if lookups else ""
+    if lookups != len(questions):
+        return _report([f"the cache saw {lookups} lookups for {len(questions)} questions; send "
+                        "each question once through cached_call, with a new ResponseCache "
+                        "each run"], "")
+    if cache.misses > different:
+        return _report([f"{rate}: {cache.misses} calls for {different} different questions. "
+                        "Questions that differ only in case or spaces still miss: normalise "
+                        "the question before the lookup"], "")
+    if cache.misses < different:
+        return _report([f"{rate}: only {cache.misses} calls for {different} different "
+                        "questions, so different questions now share an answer; normalise "
+                        "case and spaces only"], "")
+    return _report([], f"{rate}: {cache.hits} calls saved")

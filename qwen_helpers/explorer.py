@@ -68,7 +68,7 @@ def codes_for(status: int) -> list[str]:
 
 
 def retry_explorer(policy: RetryPolicy = DEFAULT_POLICY) -> Any:
-    """An ipywidgets panel: status (or kind), code and attempt in; decision, wait and diagram out."""
+    """An ipywidgets panel: a failure and an attempt in; the decision, wait and branch out."""
     import ipywidgets as widgets
     from IPython.display import display
 

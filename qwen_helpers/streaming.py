@@ -194,16 +194,17 @@ class _Collector:
             self.finish_reason(output.get("finish_reason"))
 
     @staticmethod
-    def error(problem: BaseException | Mapping[str, Any]) -> Any:
+    def error(problem: BaseException | Mapping[str, Any], in_stream: bool = False) -> Any:
         if to_qwen_error is not None:
-            return to_qwen_error(problem)
+            return to_qwen_error(problem, in_stream=in_stream)
         if isinstance(problem, BaseException):
             return problem
         return (f"HTTP {problem.get('status_code')} {problem.get('code')}: "
                 f"{problem.get('message')} (request_id {problem.get('request_id')})")
 
     def fail(self, exc: BaseException) -> None:
-        self.result.error, self.cause = self.error(exc), exc
+        # After the first chunk a cut or a time-out broke a stream that had begun.
+        self.result.error, self.cause = self.error(exc, self.result.chunks > 0), exc
 
     def finish(self, strict: bool) -> StreamResult:
         result = self.result

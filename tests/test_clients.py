@@ -195,3 +195,21 @@ def test_async_clients_reach_the_mock(connected, mock):
 
     asyncio.run(both())
     assert [entry["dialect"] for entry in mock.requests()] == ["compatible", "compatible"]
+
+
+def test_connect_uses_a_mock_running_elsewhere_and_starts_none(mock, monkeypatch, capsys):
+    monkeypatch.setattr(connect_module, "_mock", None)
+    settings = connect(load_settings({"QWEN_MOCK_URL": mock.url}, dotenv=False))
+    assert connect_module._mock is None  # no mock was started in this process
+    assert settings.compatible_base_url == mock.compatible_base_url
+    assert STATUS.match(capsys.readouterr().out.strip())
+    openai_client(settings).chat.completions.create(model=settings.model, messages=HELLO)
+    dashscope.Generation.call(model=settings.model, messages=HELLO, result_format="message")
+    assert [(e["dialect"], e["status"]) for e in mock.requests()] == [("compatible", 200),
+                                                                      ("native", 200)]
+
+
+def test_connect_refuses_a_mock_url_that_does_not_answer(monkeypatch):
+    monkeypatch.setattr(connect_module, "wait_until_ready", lambda url, timeout: False)
+    with pytest.raises(ConfigError, match="does not answer http://10.0.0.5:8765/_mock/health"):
+        connect(load_settings({"QWEN_MOCK_URL": "http://10.0.0.5:8765"}, dotenv=False))

@@ -205,3 +205,16 @@ def test_settings_are_frozen():
     assert isinstance(settings, Settings)
     with pytest.raises(AttributeError):
         settings.mode = "live"  # type: ignore[misc]
+
+
+def test_a_mock_url_gives_its_base_urls_in_mock_mode_only():
+    settings = load_settings({"QWEN_MOCK_URL": " http://10.0.0.5:8765/ "}, dotenv=False)
+    assert (settings.mode, settings.mock_url) == ("mock", "http://10.0.0.5:8765")
+    assert settings.compatible_base_url == "http://10.0.0.5:8765/compatible-mode/v1"
+    assert settings.native_base_url == "http://10.0.0.5:8765/api/v1"
+    live = load_settings({"QWEN_MOCK_URL": "http://10.0.0.5:8765",
+                          "DASHSCOPE_API_KEY": fake_key()}, dotenv=False)
+    assert live.mode == "live" and live.mock_url is None
+    with pytest.raises(ConfigError, match="root URL of a mock"):
+        load_settings({"QWEN_MOCK_URL": "http://10.0.0.5:8765/compatible-mode/v1"},
+                      dotenv=False)

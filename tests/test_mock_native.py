@@ -72,7 +72,7 @@ def test_cumulative_stream_repeats_the_text_so_far(native, mock):
     texts = [p.output.choices[0].message.content for p in parts]
     assert texts[-1] == ANSWER
     assert all(ANSWER.startswith(t) for t in texts)
-    assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:]))
+    assert all(len(a) <= len(b) for a, b in zip(texts, texts[1:], strict=False))
 
 
 def test_sdk_merges_increments_when_asked_for_full_output(mock, native):
@@ -160,3 +160,27 @@ def test_thinking_requires_incremental_message_stream(native):
     content = "".join(p.output.choices[0].message.content or "" for p in parts)
     assert reasoning.startswith("This is mock reasoning")  # no recording has thinking on
     assert content.startswith("This is a mock answer")
+
+
+PORT_MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},
+                 {"role": "user", "content": "你是谁？"}]
+
+
+def test_exercise_recording_answers_both_dialects_only_with_its_parameters(native, mock, key):
+    """Notebook 04's port exercise: temperature 0.7 and thinking off select the recording."""
+    import openai
+
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    reply = client.chat.completions.create(model="qwen-plus", messages=PORT_MESSAGES,
+                                           temperature=0.7, max_tokens=20,
+                                           extra_body={"enable_thinking": False})
+    ported = Generation.call(model="qwen-plus", messages=PORT_MESSAGES, temperature=0.7,
+                             max_tokens=20, enable_thinking=False, result_format="message",
+                             **native)
+    text = reply.choices[0].message.content
+    assert text.startswith("我是通义千问（Qwen）") and reply.choices[0].finish_reason == "length"
+    assert ported.output.choices[0].message.content == text
+    assert mock.requests()[-1]["recording"] == "qwen-plus-d00f9c419ef76f3e.json"
+    without = Generation.call(model="qwen-plus", messages=PORT_MESSAGES, max_tokens=20,
+                              result_format="message", **native)
+    assert without.output.choices[0].message.content != text

@@ -133,5 +133,5 @@ def test_record_mode_saves_answers_without_the_key(tmp_path):
         again = ask(replay, "Record me, please.")
         assert again.choices[0].message.content == live.choices[0].message.content
         assert replay.requests()[-1]["recording"] == next(
-            p.name for p, s in zip(files, saved)
+            p.name for p, s in zip(files, saved, strict=True)
             if s["request"]["messages"][0]["content"] == "Record me, please.")

@@ -151,7 +151,8 @@ bodies = st.fixed_dictionaries({}, optional={
 })
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, path=st.sampled_from([CHAT, NATIVE]))
 def test_generated_requests_never_get_a_5xx(post, body, path):
     response = post(path, body)

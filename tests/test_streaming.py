@@ -274,3 +274,14 @@ def test_a_native_stream_that_stops_before_finishing_is_incomplete():
     result = collect_dashscope([native_response("Hel"), native_response("Hello")],
                                incremental=False)
     assert (result.text, result.complete) == ("Hello", False)
+
+
+def test_a_cut_after_the_first_chunk_is_a_broken_stream_not_a_connection_failure(mock, key):
+    cut = collect_openai(openai_stream(openai_client(mock, key), "cut:3"))
+    # One key plays each header sequence once, so the native stream gets a sequence of its own.
+    native = collect_dashscope(native_stream(mock, key, True, "cut:4"), incremental=True)
+    for result in (cut, native):
+        assert getattr(result.error, "kind", None) == "stream", result.error
+        assert "partial text" in str(result.error)
+    refused = collect_openai(lambda: openai_stream(openai_client(mock, key), "drop"))
+    assert (refused.chunks, getattr(refused.error, "kind", None)) == (0, "connection")

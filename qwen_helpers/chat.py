@@ -1,0 +1,89 @@
+"""A streamed chat: a conversation that keeps its history, and a chat box that types.
+
+:class:`Conversation` is plain Python, for scripts and tests: ``send`` streams one answer
+through :func:`~qwen_helpers.streaming.collect_openai` and keeps the turn only when the stream
+finished. :class:`ChatBox` puts an ipywidgets text box, a Send button and a transcript around a
+conversation and fills the transcript piece by piece as the answer arrives; ``send`` drives it
+from code exactly as a click does. Both speak the OpenAI-compatible dialect through an
+``openai`` client, against the mock or the real service alike.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from .streaming import OnPiece, StreamResult, collect_openai
+
+__all__ = ["ChatBox", "Conversation"]
+
+
+class Conversation:
+    """A chat that keeps its messages and streams each answer."""
+
+    def __init__(self, client: Any, model: str, system: str | None = None) -> None:
+        self.client, self.model = client, model
+        self.messages: list[dict[str, str]] = (
+            [{"role": "system", "content": system}] if system else [])
+
+    def send(self, text: str, *, on_text: OnPiece | None = None, **options: Any) -> StreamResult:
+        """Ask ``text``, hand each piece of the answer to ``on_text``, return the result.
+
+        A complete answer joins the history with its question. An incomplete one does not, so
+        the history never holds a fragment and the same question can be sent again. ``options``
+        go to ``chat.completions.create`` (``temperature``, ``extra_headers`` …).
+        """
+        question = {"role": "user", "content": text}
+        result = collect_openai(lambda: self.client.chat.completions.create(
+            model=self.model, messages=[*self.messages, question], stream=True,
+            stream_options={"include_usage": True}, **options), on_text=on_text)
+        if result.complete:
+            self.messages += [question, {"role": "assistant", "content": result.text}]
+        return result
+
+    def transcript(self) -> str:
+        """The conversation so far, one ``role: text`` line per message."""
+        return "\n".join(f"{m['role']}: {m['content']}" for m in self.messages)
+
+
+class ChatBox:
+    """A text box, a Send button and a transcript that fills as each answer streams."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        import ipywidgets as widgets
+
+        self.conversation = conversation
+        self.view = widgets.HTML()
+        self.box = widgets.Text(placeholder="Ask Qwen…", layout=widgets.Layout(width="60%"))
+        self.button = widgets.Button(description="Send", button_style="primary")
+        self.button.on_click(lambda _: self.send(self.box.value))
+        self.widget = widgets.VBox([self.view, widgets.HBox([self.box, self.button])])
+        self._finished = ""
+        """The HTML of the turns already answered."""
+
+    def send(self, text: str, **options: Any) -> StreamResult | None:
+        """Send ``text`` as if it were typed and sent; None for blank text."""
+        if not text.strip():
+            return None
+        self.box.value, self.button.disabled = "", True
+        turn, pieces = f"<p><b>you:</b> {html.escape(text)}</p>", []
+
+        def show(piece: str) -> None:
+            pieces.append(piece)
+            self.view.value = self._finished + turn + _reply("".join(pieces))
+        try:
+            result = self.conversation.send(text, on_text=show, **options)
+        finally:
+            self.button.disabled = False
+        note = "" if result.complete else f" [the stream broke: {result.error}]"
+        self._finished += turn + _reply("".join(pieces), note)
+        self.view.value = self._finished
+        return result
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _reply(text: str, note: str = "") -> str:
+    note = f"<i>{html.escape(note)}</i>" if note else ""
+    return f"<p><b>qwen:</b> {html.escape(text)}{note}</p>"
