@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import re
 import secrets
 from dataclasses import replace
@@ -13,7 +14,6 @@ import pytest
 from dashscope.v2.errors import ServiceUnavailableError
 from dashscope.v2.transport import http as dashscope_http
 
-from qwen_helpers import connect as connect_module
 from qwen_helpers.clients import (
     async_dashscope_client,
     async_openai_client,
@@ -25,6 +25,8 @@ from qwen_helpers.clients import (
 )
 from qwen_helpers.config import ConfigError, load_settings, mask_key
 from qwen_helpers.connect import connect, mock_server, status_line
+
+connect_module = importlib.import_module("qwen_helpers.connect")  # the module, not the function
 
 HELLO = [{"role": "user", "content": "你好"}]
 STATUS = re.compile(r"^mode=mock · base_url=http://127\.0\.0\.1:<port>/compatible-mode/v1 · "
