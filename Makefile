@@ -24,8 +24,9 @@ graphviz:
 	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
 	  else echo "Please install Graphviz (the 'dot' program): https://graphviz.org/download/"; exit 1; fi; }
 
+# Jupyter refuses to run as root unless told to (containers, CI and cloud machines often are root).
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 test: setup
 	$(BIN)/ruff check qwen_helpers tests tools bench conftest.py
