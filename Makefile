@@ -29,7 +29,7 @@ lab: setup
 	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 test: setup
-	$(BIN)/ruff check qwen_helpers tests tools bench conftest.py
+	$(BIN)/ruff check qwen_helpers tests tools bench examples conftest.py
 	$(BIN)/python -m pytest
 
 lint: setup

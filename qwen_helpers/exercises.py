@@ -232,9 +232,10 @@ def check_port(response: Any, reply: Any) -> None:
 
 def _mock_entry(request_id: str | None) -> dict[str, Any] | None:
     """The mock's log entry for a request id, or None (live mode: no mock in this process)."""
-    from . import connect
+    import importlib
 
-    server = connect._mock  # read, never started here: live mode has no mock
+    # The module, not the package's ``connect`` function; its mock is read, never started here.
+    server = importlib.import_module(".connect", __package__)._mock
     if server is None or not request_id:
         return None
     return next((e for e in server.requests() if e.get("request_id") == request_id), None)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import openai
 import pytest
 from dashscope import Generation
 
-from qwen_helpers import connect as connect_module
 from qwen_helpers.exercises import check_port
+
+connect_module = importlib.import_module("qwen_helpers.connect")  # the module, not the function
 
 PORT_MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},
                  {"role": "user", "content": "你是谁？"}]
@@ -64,3 +67,128 @@ def test_check_port_without_a_mock_does_not_grade_the_text(port, capsys, monkeyp
     check_port(response, reply)
     out = capsys.readouterr().out
     assert out.startswith("✓") and "live mode" in out
+
+
+# -- 07 · check_cache_hit_rate -------------------------------------------------------------------
+
+class _CacheCounts:
+    """What check_cache_hit_rate reads of a ResponseCache: its hit and miss counts."""
+
+    def __init__(self, hits: int, misses: int) -> None:
+        self.hits, self.misses = hits, misses
+
+
+CACHE_QUESTIONS = ["What is an API key?", "what is an API key? ", "Why a 429?", "why  a 429?"]
+
+
+@pytest.mark.parametrize(("hits", "misses", "expected"), [
+    (2, 2, "✓ hit rate 50% (2 of 4): 2 calls saved"),
+    (0, 4, "✗ hit rate 0% (0 of 4): 4 calls for 2 different questions"),
+    (3, 1, "✗ hit rate 75% (3 of 4): only 1 calls for 2 different questions"),
+    (1, 1, "✗ the cache saw 2 lookups for 4 questions"),
+])
+def test_check_cache_hit_rate(hits, misses, expected, capsys):
+    from qwen_helpers.exercises import check_cache_hit_rate
+
+    check_cache_hit_rate(_CacheCounts(hits, misses), CACHE_QUESTIONS)
+    assert capsys.readouterr().out.startswith(expected)
+
+
+def test_check_cache_hit_rate_passes_the_solution_against_the_mock(mock, key, capsys):
+    from qwen_helpers.cache import ResponseCache, cached_call
+    from qwen_helpers.exercises import check_cache_hit_rate
+
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url)
+    cache = ResponseCache()
+    for question in CACHE_QUESTIONS:
+        cached_call(cache, client.chat.completions.create, model="qwen-plus",
+                    messages=[{"role": "user", "content": " ".join(question.lower().split())}])
+    check_cache_hit_rate(cache, CACHE_QUESTIONS)
+    assert capsys.readouterr().out.startswith("✓ hit rate 50% (2 of 4)")
+
+
+# -- 06 · check_give_up ---------------------------------------------------------------------------
+
+def _gave_up(status: int, attempts: int):
+    from qwen_helpers.errors import QwenError
+
+    error = QwenError("rate_limit", "Requests rate limit exceeded.", status=status)
+    error.attempts = [object()] * attempts
+    return error
+
+
+def test_check_give_up_passes_two_attempts_and_the_last_429(capsys):
+    from qwen_helpers.exercises import check_give_up
+    from qwen_helpers.retry import RetryPolicy
+
+    check_give_up(RetryPolicy(max_attempts=2, jitter="none"), _gave_up(429, 2))
+    assert capsys.readouterr().out.startswith("✓ the policy gave up after 2 attempts")
+
+
+def test_check_give_up_explains_a_success_and_a_wrong_policy(capsys):
+    from qwen_helpers.exercises import check_give_up
+    from qwen_helpers.retry import Attempt, RetryPolicy, RetryResult
+
+    failed = Attempt(1, 0.0, 0.0, error=_gave_up(429, 0))
+    check_give_up(RetryPolicy(), RetryResult("answer", [failed, Attempt(2, 1.0, 0.0)]))
+    out = capsys.readouterr().out
+    assert "✗ the policy allows 4 attempts" in out
+    assert "✗ the call succeeded at attempt 2" in out
+    check_give_up(RetryPolicy(max_attempts=2), RetryResult("answer", [Attempt(1, 0.0, 0.0)]))
+    assert "run this in mock mode" in capsys.readouterr().out
+    check_give_up(RetryPolicy(max_attempts=2), _gave_up(429, 3))
+    assert "✗ it gave up after 3 attempt(s), not 2" in capsys.readouterr().out
+
+
+# ---- 05 · check_stream_loop -------------------------------------------------------------------
+
+def _stream_settings(mock):
+    from dataclasses import replace
+
+    from qwen_helpers.config import load_settings
+
+    settings = load_settings(env={"QWEN_MODE": "mock"}, dotenv=False)
+    return replace(settings, compatible_base_url=mock.compatible_base_url,
+                   native_base_url=mock.native_base_url)
+
+
+def _right_loop(stream):
+    text, chunks = "", 0
+    for chunk in stream:
+        chunks += 1
+        if chunk.choices:
+            text += chunk.choices[0].delta.content or ""
+    return text, chunks
+
+
+def _naive_loop(stream):
+    text, chunks = "", 0
+    for chunk in stream:
+        chunks += 1
+        text += chunk.choices[0].delta.content
+    return text, chunks
+
+
+def test_check_stream_loop_passes_a_right_loop(mock, capsys):
+    from qwen_helpers.exercises import check_stream_loop
+
+    check_stream_loop(_right_loop, _stream_settings(mock))
+    out = capsys.readouterr().out
+    assert "✗" not in out and out.count("✓") == 3
+
+
+def test_check_stream_loop_names_the_usage_only_chunk(mock, capsys):
+    from qwen_helpers.exercises import check_stream_loop
+
+    check_stream_loop(_naive_loop, _stream_settings(mock))
+    out = capsys.readouterr().out
+    assert "✓ a plain stream" in out
+    assert "✗ a stream with include_usage: your loop raised IndexError" in out
+    assert "choices == []" in out
+
+
+def test_check_stream_loop_counts_every_chunk(mock, capsys):
+    from qwen_helpers.exercises import check_stream_loop
+
+    check_stream_loop(lambda stream: (_right_loop(stream)[0], 0), _stream_settings(mock))
+    assert capsys.readouterr().out.count("✗") == 2
