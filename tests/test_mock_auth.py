@@ -120,3 +120,15 @@ def test_unknown_path_with_a_valid_key(mock, key):
                          headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 400
     assert response.json()["message"] == "url error, please check url!"
+
+
+def test_tokens_per_minute_budget_gives_the_allocation_quota_429(key):
+    """A TPM budget counts real tokens, input and output, per key and model (reference §8.1)."""
+    with MockServer(tpm=20) as server:
+        client = openai.OpenAI(api_key=key, base_url=server.compatible_base_url, max_retries=0)
+        first = client.chat.completions.create(model="qwen-plus", messages=HELLO)
+        assert first.usage.total_tokens == 17  # 9 in + 8 out; 17 + the next 9 in is over 20
+        with pytest.raises(openai.RateLimitError) as caught:
+            client.chat.completions.create(model="qwen-plus", messages=HELLO)
+        assert caught.value.code == "insufficient_quota"
+        assert [e["status"] for e in server.requests()] == [200, 429]
