@@ -184,3 +184,11 @@ def test_exercise_recording_answers_both_dialects_only_with_its_parameters(nativ
     without = Generation.call(model="qwen-plus", messages=PORT_MESSAGES, max_tokens=20,
                               result_format="message", **native)
     assert without.output.choices[0].message.content != text
+
+
+def test_max_tokens_cuts_the_native_answer(native):
+    response = Generation.call(model="qwen-plus", messages=HELLO, max_tokens=2,
+                               result_format="message", **native)
+    assert response.output.choices[0].finish_reason == "length"
+    assert response.usage.output_tokens == 2
+    assert ANSWER.startswith(response.output.choices[0].message.content)

@@ -88,6 +88,8 @@ def test_schema_violations_compatible(post, body, message):
      "InvalidParameter", "result_format"),
     ({"model": "qwen-plus", "input": {"messages": HELLO}, "parameters": {"seed": 2**63}},
      "InvalidParameter", "Range of seed should be [0, 9223372036854775807]"),
+    ({"model": "qwen-plus", "input": {"messages": HELLO}, "parameters": {"max_tokens": 0}},
+     "InvalidParameter", "Range of max_tokens should be [1, 32768]"),
 ])
 def test_schema_violations_native(post, body, code, message):
     response = post(NATIVE, body)

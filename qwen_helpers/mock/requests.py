@@ -85,7 +85,7 @@ def parse_compatible(body: dict[str, Any]) -> ChatRequest:
         raise _missing("stream_options")
     include_usage = stream and bool((options or {}).get("include_usage"))
     request = ChatRequest("compatible", model, _messages(body.get("messages")), stream,
-                          include_usage, params=_params(body, INT32_MAX))
+                          include_usage, params=_params(body, INT32_MAX, model))
     if request.params.get("enable_thinking") and not stream:
         raise Rejected(invalid_parameter(
             "parameter.enable_thinking must be set to false for non-streaming calls"), model)
@@ -121,7 +121,8 @@ def parse_native(body: dict[str, Any], stream: bool) -> ChatRequest:
         raise _missing("result_format")
     incremental = _boolean(parameters, "incremental_output")
     request = ChatRequest("native", model, messages, stream, incremental=incremental,
-                          result_format=result_format, params=_params(parameters, INT64_MAX))
+                          result_format=result_format,
+                          params=_params(parameters, INT64_MAX, model))
     if request.params.get("enable_thinking"):
         if not stream:
             raise Rejected(invalid_parameter("This model only support stream mode, please "
@@ -194,9 +195,12 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     return value
 
 
-def _params(body: dict[str, Any], seed_max: int) -> dict[str, Any]:
-    """The answer-changing parameters, range-checked."""
-    model = CURRENT_MODELS[body["model"]] if body.get("model") in CURRENT_MODELS else None
+def _params(body: dict[str, Any], seed_max: int, model_name: str) -> dict[str, Any]:
+    """The answer-changing parameters, range-checked (``max_tokens`` against the model's limit).
+
+    The model is passed in: a native request keeps it outside ``parameters``.
+    """
+    model = CURRENT_MODELS.get(model_name)
     checks = {
         "temperature": (lambda v: 0 <= v < 2, "Temperature should be in [0.0, 2.0)"),
         "top_p": (lambda v: 0 < v <= 1, "Range of top_p should be (0.0, 1.0]"),
