@@ -18,6 +18,8 @@ variable               meaning                                                  
 ``QWEN_MOCK_URL``      mock mode only: a mock already running elsewhere, such as   (none)
                        the instructor's in a workshop (``http://10.0.0.5:8765``);
                        unset, ``connect()`` starts one inside the kernel
+``QWEN_FAULTS_FROM``   mock mode only: the kernel's own mock plays the fault       (none)
+                       sequences set on this mock (a workshop's fault panel)
 =====================  ==========================================================  ============
 """
 
@@ -93,6 +95,9 @@ class Settings:
     """Where ``DASHSCOPE_API_KEY`` was found, in either mode."""
     mock_url: str | None = None
     """Mock mode: the root URL of a mock running elsewhere (``QWEN_MOCK_URL``), else None."""
+    faults_from: str | None = None
+    """Mock mode: the root URL of a mock whose fault sequences this kernel's mock plays
+    (``QWEN_FAULTS_FROM``, a workshop instructor's), else None."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value!r}" for name, value in self._shown())
@@ -165,8 +170,9 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
         from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
 
         mock_url = _mock_url(values.get("QWEN_MOCK_URL"))
+        faults_from = _mock_url(values.get("QWEN_FAULTS_FROM"), "QWEN_FAULTS_FROM")
         if mock_url is None:
-            return Settings(mode="mock", api_key=DEMO_KEY, **common)
+            return Settings(mode="mock", api_key=DEMO_KEY, faults_from=faults_from, **common)
         return Settings(mode="mock", api_key=DEMO_KEY, mock_url=mock_url,
                         compatible_base_url=mock_url + COMPATIBLE_PATH,
                         native_base_url=mock_url + NATIVE_PATH, **common)
@@ -218,12 +224,12 @@ def _region(raw: str | None) -> str:
     return region
 
 
-def _mock_url(raw: str | None) -> str | None:
+def _mock_url(raw: str | None, variable: str = "QWEN_MOCK_URL") -> str | None:
     url = (raw or "").strip().rstrip("/")
     if not url:
         return None
     if not re.fullmatch(r"https?://[^/\s]+", url):
-        raise ConfigError(f"QWEN_MOCK_URL={raw!r} is not the root URL of a mock; give scheme, "
+        raise ConfigError(f"{variable}={raw!r} is not the root URL of a mock; give scheme, "
                           "host and port only, such as http://10.0.0.5:8765 (the paths "
                           "/compatible-mode/v1 and /api/v1 are added), or unset it to start a "
                           "mock inside the kernel.")

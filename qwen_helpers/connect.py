@@ -60,7 +60,7 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
     if settings.mode == "mock" and settings.mock_url:
         _check_external_mock(settings.mock_url)
     elif settings.mode == "mock":
-        server = mock_server(region=settings.region)
+        server = mock_server(region=settings.region, follow=settings.faults_from)
         settings = _with_urls(settings, server.compatible_base_url, server.native_base_url)
     _point_dashscope(settings)
     if not quiet:

@@ -218,3 +218,11 @@ def test_a_mock_url_gives_its_base_urls_in_mock_mode_only():
     with pytest.raises(ConfigError, match="root URL of a mock"):
         load_settings({"QWEN_MOCK_URL": "http://10.0.0.5:8765/compatible-mode/v1"},
                       dotenv=False)
+
+
+def test_faults_from_is_read_in_mock_mode_and_checked():
+    settings = load_settings(env={"QWEN_MODE": "mock", "QWEN_FAULTS_FROM": "http://10.0.0.5:8765/"},
+                             dotenv=False)
+    assert settings.faults_from == "http://10.0.0.5:8765"
+    with pytest.raises(ConfigError, match="QWEN_FAULTS_FROM"):
+        load_settings(env={"QWEN_MODE": "mock", "QWEN_FAULTS_FROM": "10.0.0.5"}, dotenv=False)

@@ -176,3 +176,41 @@ def test_a_bad_scenario_header_says_what_is_allowed(mock, key):
                           headers={"Authorization": f"Bearer {key}", **scripted("oops")})
     assert response.status_code == 400
     assert "X-Mock-Scenario" in response.text and "HTTP status" in response.text
+
+
+def test_a_mock_follows_the_instructors_faults(key):
+    """One fault panel reaches every kernel's own mock (QWEN_FAULTS_FROM), and clears with it."""
+    import time
+
+    from qwen_helpers.mock import MockServer
+
+    def status(server) -> int:
+        client = openai.OpenAI(api_key=key, base_url=server.compatible_base_url, max_retries=0)
+        try:
+            client.chat.completions.create(model="qwen-plus", messages=HELLO)
+        except openai.APIStatusError as error:
+            return error.status_code
+        return 200
+
+    def eventually(server, expected: int) -> bool:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if status(server) == expected:
+                return True
+            time.sleep(0.05)
+        return False
+
+    instructor = MockServer().start()
+    with MockServer(follow=instructor.url, follow_every=0.05) as participant:
+        assert status(participant) == 200
+        instructor.set_scenario("503")
+        assert eventually(participant, 503)
+        participant.set_scenario("429,200", key=key)   # the participant's own comes first
+        assert status(participant) == 429 and status(participant) == 200
+        participant.set_scenario("", key=key)
+        instructor.set_scenario("")
+        assert eventually(participant, 200)
+        instructor.set_scenario("429")
+        assert eventually(participant, 429)
+        instructor.stop()                               # the instructor's laptop goes to sleep
+        assert eventually(participant, 200)

@@ -46,9 +46,12 @@ class MockServer:
     """The mock in a background thread on a free loopback port; a context manager."""
 
     def __init__(self, config: MockConfig | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, **options: Any) -> None:
+                 port: int = 0, follow: str | None = None, follow_every: float = 2.0,
+                 **options: Any) -> None:
+        """``follow``: play the default fault sequences of the mock at that URL (``.follow``)."""
         self.config = replace(config or MockConfig(), **options)
         self.host, self.port = host, port
+        self.follow, self.follow_every = follow, follow_every
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
@@ -92,8 +95,13 @@ class MockServer:
     def _serve(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         try:
-            self._runner = web.AppRunner(create_app(self.config), handler_cancellation=True,
-                                         access_log=None, shutdown_timeout=0.5)
+            app = create_app(self.config)
+            if self.follow:
+                from .follow import install
+
+                install(app, self.follow, self.follow_every)
+            self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
+                                         shutdown_timeout=0.5)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, self.host, self.port)
             loop.run_until_complete(site.start())

@@ -113,6 +113,8 @@ class ScenarioBook:
         self._lock = threading.Lock()
         self._positions: dict[tuple[str, str, str], int] = {}
         self._defaults: dict[str, str] = {}
+        self._followed: dict[str, str] = {}
+        """Defaults copied from another mock (``follow.py``); this mock's own come first."""
 
     def set_default(self, key: str | None, sequence: str) -> list[Step]:
         """Make ``sequence`` the default for ``key`` (every key when None); "" clears it."""
@@ -125,6 +127,22 @@ class ScenarioBook:
                 self._defaults.pop(target, None)
             self._positions = {k: v for k, v in self._positions.items() if k[1] != target}
         return steps
+
+    def follow(self, defaults: dict[str, str]) -> None:
+        """Play another mock's defaults too (after this mock's own); bad sequences are skipped."""
+        valid = {}
+        for key, sequence in defaults.items():
+            try:
+                if isinstance(key, str) and isinstance(sequence, str) and parse(sequence):
+                    valid[key] = sequence
+            except ValueError:
+                continue
+        with self._lock:
+            changed = {k for k in set(valid) | set(self._followed)
+                       if valid.get(k) != self._followed.get(k)}
+            self._followed = valid
+            self._positions = {k: v for k, v in self._positions.items()
+                               if k[1] not in {f"followed:{c}" for c in changed}}
 
     def defaults(self) -> dict[str, str]:
         with self._lock:
@@ -139,8 +157,7 @@ class ScenarioBook:
         with self._lock:
             source, sequence = "header", header
             if sequence is None:
-                source = key if key in self._defaults else self.ALL_KEYS
-                sequence = self._defaults.get(source)
+                source, sequence = self._default_for(key)
             if not sequence:
                 return None
             steps = parse(sequence)
@@ -148,6 +165,16 @@ class ScenarioBook:
             position = self._positions.get(slot, 0)
             self._positions[slot] = position + 1
             return steps[position % len(steps)]
+
+    def _default_for(self, key: str) -> tuple[str, str | None]:
+        """The default sequence for ``key`` and where it comes from; the caller holds the lock."""
+        for source, table in ((key, self._defaults), (f"followed:{key}", self._followed),
+                              (self.ALL_KEYS, self._defaults),
+                              (f"followed:{self.ALL_KEYS}", self._followed)):
+            name = source.removeprefix("followed:")
+            if name in table:
+                return source, table[name]
+        return self.ALL_KEYS, None
 
     def reset(self) -> None:
         with self._lock:
