@@ -87,11 +87,12 @@ def retry_explorer(policy: RetryPolicy = DEFAULT_POLICY) -> Any:
             options = ["(none)", *codes_for(chosen)]
             if list(code.options) != options:
                 code.options = options
+                code.value = "(none)"
             picked = None if code.value in (None, "(none)") else code.value
             result = explain(chosen, picked, attempt.value, policy)
             highlight: Any = (chosen, picked)
         else:
-            code.options = ["(none)"]
+            code.options, code.value = ["(none)"], "(none)"
             result = explain(None, None, attempt.value, policy, kind=chosen)
             highlight = chosen
         lines = result.text().split("\n")
