@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 import threading
@@ -141,7 +142,10 @@ class ResponseCache:
     def _read(self, key: str) -> tuple[float, Any] | None:
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            return float(data["stored_at"]), data["response"]
+            stored_at = float(data["stored_at"])
+            if not math.isfinite(stored_at) or stored_at > self._clock() + 60:
+                raise ValueError("stored_at is not a time in the past")  # would never expire
+            return stored_at, data["response"]
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:

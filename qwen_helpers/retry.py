@@ -283,8 +283,8 @@ class _Loop:
     """The bookkeeping shared by the sync and async loops."""
 
     def __init__(self, policy: RetryPolicy, clock: Callable[[], float],
-                 rng: random.Random | None) -> None:
-        self.policy, self.clock, self.rng = policy, clock, rng
+                 rng: random.Random | None, on_attempt: OnAttempt | None = None) -> None:
+        self.policy, self.clock, self.rng, self.on_attempt = policy, clock, rng, on_attempt
         self.start = clock()
         self.attempts: list[Attempt] = []
 
@@ -296,28 +296,42 @@ class _Loop:
         now, number = self.clock(), len(self.attempts) + 1
         if error is None:
             self.attempts.append(Attempt(number, started - self.start, now - started))
+            self.report(failure)
             return None
         if error.kind == "unknown" and exc is not None:
             raise exc  # a bug in the calling code, not a failure of the service
         decision = decide(error, number, self.policy, elapsed=now - self.start, rng=self.rng)
         self.attempts.append(Attempt(number, started - self.start, now - started, error,
                                      decision, decision.wait))
+        self.report(failure)
         if not decision.retry:
             error.attempts = list(self.attempts)
             raise error from exc
         return decision.wait
 
+    def report(self, outcome: Any) -> None:
+        if self.on_attempt is not None:
+            self.on_attempt(self.attempts[-1], outcome)
+
+
+OnAttempt = Callable[[Attempt, Any], object]
+"""Called after every attempt with its :class:`Attempt` and what the SDK returned or raised."""
+
 
 def call_with_retry(fn: Callable[[], Any], *, policy: RetryPolicy = DEFAULT_POLICY,
                     sleep: Callable[[float], Any] = time.sleep,
                     clock: Callable[[], float] = time.monotonic,
-                    rng: random.Random | None = None) -> RetryResult:
+                    rng: random.Random | None = None,
+                    on_attempt: OnAttempt | None = None) -> RetryResult:
     """Call ``fn()`` until it succeeds or :func:`decide` says stop; raise the last QwenError.
 
     A dashscope 1.x response with ``status_code`` ≠ 200 counts as a failure. Exceptions that are
     not failures of a call (a ``KeyError`` in ``fn``) pass through untouched, on the first try.
+    ``on_attempt(attempt, outcome)`` sees every attempt as it ends, with the SDK's own answer or
+    exception: one log line and one ledger row per attempt, e.g.
+    ``on_attempt=lambda a, out: ledger.record(out, model=m, attempt=a.number, latency=a.duration)``.
     """
-    loop = _Loop(policy, clock, rng)
+    loop = _Loop(policy, clock, rng, on_attempt)
     while True:
         started = clock()
         try:
@@ -335,9 +349,10 @@ async def acall_with_retry(fn: Callable[[], Awaitable[Any]], *,
                            policy: RetryPolicy = DEFAULT_POLICY,
                            sleep: Callable[[float], Any] = asyncio.sleep,
                            clock: Callable[[], float] = time.monotonic,
-                           rng: random.Random | None = None) -> RetryResult:
+                           rng: random.Random | None = None,
+                           on_attempt: OnAttempt | None = None) -> RetryResult:
     """:func:`call_with_retry` for ``async`` code: ``fn()`` returns an awaitable."""
-    loop = _Loop(policy, clock, rng)
+    loop = _Loop(policy, clock, rng, on_attempt)
     while True:
         started = clock()
         try:

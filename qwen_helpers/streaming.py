@@ -21,7 +21,9 @@ clean close, no ``[DONE]``      ends silently                   ends silently
 
 Each is reported ``complete=False`` with the text received so far, never passed off as
 complete; ``strict=True`` raises :class:`IncompleteStream` instead. The 2.0 Client raises raw
-``httpx`` errors for cuts and time-outs and ``DashScopeError`` subclasses for the rest.
+``httpx`` errors for cuts and time-outs and ``DashScopeError`` subclasses for the rest. An
+exception raised by your own ``on_text`` or ``on_reasoning`` is not a broken stream: the stream
+is closed and the exception propagates.
 
 The raw SSE reader (``iter_sse``, ``aiter_sse``) lives in :mod:`qwen_helpers.sse`.
 """
@@ -133,6 +135,7 @@ class _Collector:
         self.callbacks = {"text": on_text, "reasoning": on_reasoning}
         self.start = clock()
         self.stopped, self.cause = False, None
+        self.caller_error: Exception | None = None
 
     def add(self, kind: str, value: Any) -> None:
         value, known = _as_text(value), getattr(self.result, kind)
@@ -152,7 +155,11 @@ class _Collector:
             self.result.ttft = self.clock() - self.start
         setattr(self.result, kind, known)
         if self.callbacks[kind]:
-            self.callbacks[kind](piece)
+            try:
+                self.callbacks[kind](piece)
+            except Exception as exc:  # the caller's own bug, not a failure of the stream
+                self.caller_error = exc
+                raise
 
     def finish_reason(self, reason: str | None) -> None:
         if reason and reason != "null":  # native streams send the *string* "null" until the end
@@ -226,6 +233,8 @@ def _collect(stream: Any, collector: _Collector, strict: bool) -> StreamResult:
             if collector.stopped:
                 break
     except Exception as exc:  # a cut, a time-out, a malformed chunk, an in-band error
+        if exc is collector.caller_error:
+            raise  # on_text's exception: the stream is closed below, the error is the caller's
         collector.fail(exc)
     finally:
         getattr(stream, "close", lambda: None)()
@@ -243,6 +252,8 @@ async def _acollect(stream: Any, collector: _Collector, strict: bool) -> StreamR
             if collector.stopped:
                 break
     except Exception as exc:
+        if exc is collector.caller_error:
+            raise
         collector.fail(exc)
     finally:
         close = getattr(stream, "aclose", None) or getattr(stream, "close", None)

@@ -118,10 +118,14 @@ def read_call(outcome: Any) -> dict[str, Any]:
     if isinstance(request_id, str) and request_id.startswith("chatcmpl-"):
         request_id = request_id[len("chatcmpl-"):]  # the id is "chatcmpl-" + request id (§4.1)
     status, code = _field(outcome, "status_code"), _field(outcome, "code") or None
+    if status is None and isinstance(outcome, BaseException):
+        status = getattr(outcome, "status", None)  # a QwenError, as call_with_retry raises it
     error = outcome.get("error") if isinstance(outcome, Mapping) else None
     if isinstance(error, Mapping):  # a compatible-mode error body
         code = error.get("code") or error.get("type")
     broken = _field(outcome, "completed") is False or _field(outcome, "complete") is False
+    if broken and not code:  # a StreamResult: the code of what broke it (an in-band error)
+        code = getattr(_field(outcome, "error"), "code", None) or None
     failed = (isinstance(outcome, BaseException) or bool(_field(outcome, "is_error"))
               or bool(code) or isinstance(error, Mapping) or broken
               or (isinstance(status, int) and status != 200))

@@ -37,7 +37,7 @@ from typing import Any
 from aiohttp import web
 
 from .keys import DEMO_KEY, TEACHING_KEYS
-from .server import STATE, MockConfig, MockState, create_app
+from .server import STATE, MockConfig, MockState, create_app, quiet_parse_errors
 
 __all__ = ["DEMO_KEY", "TEACHING_KEYS", "MockConfig", "MockServer", "create_app"]
 
@@ -89,7 +89,8 @@ class MockServer:
         if self._error:
             self._thread = None
             raise RuntimeError(f"the mock could not start on {self.host}:{self.port}: "
-                               f"{self._error}") from self._error
+                               f"{self._error}. Stop what uses that port, or pass port=0 to "
+                               "pick a free one.") from self._error
         return self
 
     def _serve(self) -> None:
@@ -103,6 +104,7 @@ class MockServer:
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
                                          shutdown_timeout=0.5)
             loop.run_until_complete(self._runner.setup())
+            quiet_parse_errors(self._runner)
             site = web.TCPSite(self._runner, self.host, self.port)
             loop.run_until_complete(site.start())
             self.port = self._runner.addresses[0][1]

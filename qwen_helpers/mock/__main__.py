@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from .keys import DEMO_KEY
-from .server import MockConfig, create_app
+from .server import MockConfig, create_app, quiet_parse_errors
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,6 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.record and not args.record.startswith(("http://", "https://")):
         parser.error(f"--record takes a base URL such as https://dashscope.aliyuncs.com, "
                      f"got {args.record!r}")
+    try:
+        config_from(args)  # every other limit, checked by MockConfig before anything starts
+    except ValueError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -63,6 +67,7 @@ async def serve(args: argparse.Namespace) -> None:
     runner = web.AppRunner(create_app(config_from(args)), handler_cancellation=True,
                            access_log=None, shutdown_timeout=1.0)
     await runner.setup()
+    quiet_parse_errors(runner)
     try:
         await web.TCPSite(runner, args.host, args.port).start()
         host, port = runner.addresses[0][:2]

@@ -8,6 +8,7 @@ on once it is complete: record mode makes recordings, it does not reproduce timi
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -30,20 +31,29 @@ async def forward(request: web.Request, raw: bytes) -> web.StreamResponse:
     url = state.config.upstream.rstrip("/") + request.path_qs
     headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
     timeout = aiohttp.ClientTimeout(total=600, sock_connect=10)
-    async with aiohttp.ClientSession(timeout=timeout, auto_decompress=True) as session:
-        async with session.post(url, data=raw, headers=headers) as upstream:
-            kept = {k: v for k, v in upstream.headers.items()
-                    if k.lower() in KEPT_RESPONSE_HEADERS}
-            response = web.StreamResponse(status=upstream.status, headers=kept)
-            entry["status"] = upstream.status
-            await response.prepare(request)
-            body = await upstream.read()
-            # Saved before the answer is passed on: a client may hang up right after [DONE].
-            if upstream.status == 200:
-                is_stream = "event-stream" in upstream.headers.get("content-type", "")
-                entry["recording"] = _save(request, raw, body, is_stream)
-            await response.write(body)
-            await response.write_eof()
+    response: web.StreamResponse | None = None
+    try:
+        async with aiohttp.ClientSession(timeout=timeout, auto_decompress=True) as session:
+            async with session.post(url, data=raw, headers=headers) as upstream:
+                kept = {k: v for k, v in upstream.headers.items()
+                        if k.lower() in KEPT_RESPONSE_HEADERS}
+                response = web.StreamResponse(status=upstream.status, headers=kept)
+                entry["status"] = upstream.status
+                await response.prepare(request)
+                body = await upstream.read()
+                # Saved before the answer is passed on: a client may hang up right after [DONE].
+                if upstream.status == 200:
+                    is_stream = "event-stream" in upstream.headers.get("content-type", "")
+                    entry["recording"] = _save(request, raw, body, is_stream)
+                await response.write(body)
+                await response.write_eof()
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        if response is not None and response.prepared:
+            raise  # the answer had begun: the client sees the cut
+        entry["status"] = 502  # a gateway that cannot reach its upstream, not a mock failure
+        return web.Response(status=502, content_type="text/plain", text=(
+            f"record mode: the upstream {state.config.upstream} could not be reached "
+            f"({type(exc).__name__}). Check its address and the network, then try again."))
     return response
 
 
