@@ -35,8 +35,9 @@ test: setup
 lint: setup
 	$(BIN)/ruff check qwen_helpers tests bench
 
+# Every benchmark, then the tables in bench/RESULTS.md (figures only; about 4 minutes on 2 cores).
 bench: setup
-	$(BIN)/python bench/mock_throughput.py
+	$(BIN)/python bench/run.py
 
 mock: setup
 	$(BIN)/python -m qwen_helpers.mock

@@ -1,37 +1,56 @@
 """A bare aiohttp server answering every POST with one fixed body: the benchmarks' baseline.
 
-It returns the reference's example E1 as JSON, or example E3 as a fixed stream when the body
-says ``"stream": true`` — the same bytes a client of the mock receives, with none of its work.
+At start it builds, once, the bytes the mock sends for ``你好`` to ``qwen-plus`` (its recording)
+— the JSON completion, or the 11 server-sent events when the body says ``"stream": true`` —
+and the same header names with fixed values. Each request then costs only what aiohttp costs:
+reading the body, writing fixed bytes. The stream goes out in one write, as the mock writes the
+events that are due at the same moment (here all of them: the benchmark's mock never waits).
+None of the mock's work (key check, validation, rate limit, answer, request log) is done.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 
+import common  # noqa: F401  (puts the checkout on sys.path)
 from aiohttp import web
 
-COMPLETION = json.dumps({
-    "choices": [{"message": {"role": "assistant", "content": "你好！有什么我可以帮你的吗？"},
-                 "finish_reason": "stop", "index": 0, "logprobs": None}],
-    "object": "chat.completion",
-    "usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18},
-    "created": 1764000000, "system_fingerprint": None, "model": "qwen-plus",
-    "id": "chatcmpl-3f2a9c1e-7b44-9d02-8e1f-5a6b7c8d9e01"}, ensure_ascii=False).encode()
-CHUNK = ('data: {"choices":[{"delta":{"content":"你好"},"finish_reason":null,"index":0,'
-         '"logprobs":null}],"object":"chat.completion.chunk","usage":null,"created":1764000000,'
-         '"system_fingerprint":null,"model":"qwen-plus","id":"chatcmpl-x"}\n\n').encode()
-STREAM = [CHUNK] * 10 + [b"data: [DONE]\n\n"]
+from qwen_helpers.mock import answers, wire
+from qwen_helpers.mock.requests import parse_compatible
+
+REQUEST = {"model": "qwen-plus", "messages": [{"role": "user", "content": "你好"}]}
+REQUEST_ID = "3f2a9c1e-7b44-4d02-8e1f-5a6b7c8d9e01"
+HEADERS = {
+    "x-request-id": REQUEST_ID, "x-dashscope-call-gateway": "true",
+    "vary": "Origin,Access-Control-Request-Method,Access-Control-Request-Headers, "
+            "Accept-Encoding",
+    "req-cost-time": "0", "req-arrive-time": "1764000000000", "resp-start-time": "1764000000000",
+    "x-envoy-upstream-service-time": "0", "Server": "istio-envoy",
+}
+
+
+def fixed_bytes() -> tuple[bytes, bytes]:
+    """The JSON body and the stream's events, exactly as the mock frames them."""
+    plain = parse_compatible(REQUEST)
+    streamed = parse_compatible({**REQUEST, "stream": True})
+    result = answers.answer(plain, answers.Recordings([answers.PACKAGE_RECORDINGS]))
+    completion = wire.dumps(wire.compat_json(plain, result, REQUEST_ID, 1764000001)).encode()
+    events = [wire.compat_sse(chunk)
+              for chunk in wire.compat_chunks(streamed, result, REQUEST_ID, 1764000001)]
+    return completion, b"".join(events + [wire.compat_sse("[DONE]")])
+
+
+COMPLETION, STREAM = fixed_bytes()
 
 
 async def answer(request: web.Request) -> web.StreamResponse:
     body = await request.json()
     if not body.get("stream"):
-        return web.Response(body=COMPLETION, content_type="application/json")
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream;charset=UTF-8"})
+        return web.Response(body=COMPLETION, content_type="application/json", headers=HEADERS)
+    response = web.StreamResponse(headers={**HEADERS,
+                                           "Content-Type": wire.SSE_CONTENT_TYPE})
     await response.prepare(request)
-    for chunk in STREAM:
-        await response.write(chunk)
+    await response.write(STREAM)
     await response.write_eof()
     return response
 
@@ -47,4 +66,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

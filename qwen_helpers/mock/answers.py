@@ -32,7 +32,18 @@ def _encoding():
 
 def tokens(text: str) -> list[int]:
     """Qwen token ids of a text (special-token look-alikes are counted as text)."""
+    if len(text) <= _CACHED_TEXT:
+        return list(_cached_tokens(text))
     return _encoding().encode(text, disallowed_special=())
+
+
+_CACHED_TEXT = 2048
+"""Texts up to this length keep their token ids: the same prompts and answers come back often."""
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_tokens(text: str) -> tuple[int, ...]:
+    return tuple(_encoding().encode(text, disallowed_special=()))
 
 
 def count_prompt(messages: list[dict[str, Any]], tools: Any = None) -> int:

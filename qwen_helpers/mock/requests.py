@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,34 +196,52 @@ def _number(body: dict[str, Any], name: str) -> float | None:
     return value
 
 
+RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
+    "temperature": (lambda v: 0 <= v < 2, "Temperature should be in [0.0, 2.0)"),
+    "top_p": (lambda v: 0 < v <= 1, "Range of top_p should be (0.0, 1.0]"),
+    "presence_penalty": (lambda v: -2 <= v <= 2, "Range of presence_penalty should be [-2.0, 2.0]"),
+    "repetition_penalty": (lambda v: v > 0, "Range of repetition_penalty should be (0, +inf)"),
+    "top_k": (lambda v: v >= 0 and v == int(v), "Range of top_k should be [0, +inf)"),
+    "n": (lambda v: v == int(v) and 1 <= v <= 4, "Range of n should be [1, 4]"),
+}
+"""The fixed ranges, in the order they are checked; ``seed`` and ``max_tokens`` follow, with
+limits that depend on the dialect and the model."""
+
+
+def _range(name: str, seed_max: int,
+           model_name: str) -> tuple[Callable[[float], bool], str] | None:
+    """The rule and message for one numeric parameter (None: not checked for this model)."""
+    if name == "seed":
+        return (lambda v: v == int(v) and 0 <= v <= seed_max,
+                f"Range of seed should be [0, {seed_max}]")
+    if name == "max_tokens":
+        model = CURRENT_MODELS.get(model_name)
+        if model is None:
+            return None
+        limit = model.max_output_tokens
+        return (lambda v: v == int(v) and 1 <= v <= limit,
+                f"Range of max_tokens should be [1, {limit}]")
+    return RANGES[name]
+
+
 def _params(body: dict[str, Any], seed_max: int, model_name: str) -> dict[str, Any]:
     """The answer-changing parameters, range-checked (``max_tokens`` against the model's limit).
 
-    The model is passed in: a native request keeps it outside ``parameters``.
+    The model is passed in: a native request keeps it outside ``parameters``. Only the
+    parameters the body holds are checked (most requests hold none of them).
     """
-    model = CURRENT_MODELS.get(model_name)
-    checks = {
-        "temperature": (lambda v: 0 <= v < 2, "Temperature should be in [0.0, 2.0)"),
-        "top_p": (lambda v: 0 < v <= 1, "Range of top_p should be (0.0, 1.0]"),
-        "presence_penalty": (lambda v: -2 <= v <= 2,
-                             "Range of presence_penalty should be [-2.0, 2.0]"),
-        "repetition_penalty": (lambda v: v > 0, "Range of repetition_penalty should be (0, +inf)"),
-        "top_k": (lambda v: v >= 0 and v == int(v), "Range of top_k should be [0, +inf)"),
-        "n": (lambda v: v == int(v) and 1 <= v <= 4, "Range of n should be [1, 4]"),
-        "seed": (lambda v: v == int(v) and 0 <= v <= seed_max,
-                 f"Range of seed should be [0, {seed_max}]"),
-    }
-    if model:
-        limit = model.max_output_tokens
-        checks["max_tokens"] = (lambda v: v == int(v) and 1 <= v <= limit,
-                                f"Range of max_tokens should be [1, {limit}]")
     params: dict[str, Any] = {}
-    for name, (ok, message) in checks.items():
+    for name in (*RANGES, "seed", "max_tokens"):
         value = _number(body, name)
-        if value is not None:
-            if not ok(value):
-                raise Rejected(invalid_parameter(message, name))
-            params[name] = value
+        if value is None:
+            continue
+        rule = _range(name, seed_max, model_name)
+        if rule is None:
+            continue
+        ok, message = rule
+        if not ok(value):
+            raise Rejected(invalid_parameter(message, name))
+        params[name] = value
     stop = body.get("stop")
     if stop is not None:
         if isinstance(stop, str):

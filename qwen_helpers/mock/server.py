@@ -8,7 +8,9 @@ read and validated, the per-model rate limit is charged, and the answer is gener
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import math
 import threading
 import time
 import uuid
@@ -19,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
 
 from ..config import mask_key
 from ..models import CURRENT_MODELS
@@ -26,7 +30,7 @@ from . import errors, keys, wire
 from .answers import PACKAGE_RECORDINGS, Answer, Recordings, answer, tokens
 from .ratelimit import RateLimiter
 from .requests import ChatRequest, Rejected, load_body, parse_compatible, parse_native
-from .scenarios import ScenarioBook, Step
+from .scenarios import MAX_STALL_SECONDS, ScenarioBook, Step
 
 COMPATIBLE_CHAT = "/compatible-mode/v1/chat/completions"
 COMPATIBLE_MODELS = "/compatible-mode/v1/models"
@@ -60,6 +64,24 @@ class MockConfig:
     """Record mode: forward to this base URL (``https://dashscope.aliyuncs.com``)."""
     deterministic: bool = True
     log_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        """Refuse a configuration the mock cannot serve, before it starts (gate M7)."""
+        finite, wait = math.isfinite, f"0 to {MAX_STALL_SECONDS:g} s"
+        rules = (("latency", 0 <= self.latency <= MAX_STALL_SECONDS, wait),
+                 ("ttft", 0 <= self.ttft <= MAX_STALL_SECONDS, wait),
+                 ("tokens_per_second", self.tokens_per_second > 0 and finite(
+                     self.tokens_per_second), "above 0"),
+                 ("tokens_per_chunk", self.tokens_per_chunk >= 1, "1 or more"),
+                 ("rpm", self.rpm >= 1, "1 or more"), ("tpm", self.tpm >= 1, "1 or more"),
+                 ("rate_window", self.rate_window > 0 and finite(self.rate_window), "above 0"),
+                 ("max_body_bytes", self.max_body_bytes >= 1, "1 or more"),
+                 ("log_size", self.log_size >= 1, "1 or more"))
+        wrong = [f"{name}={getattr(self, name)!r} (allowed: {allowed})"
+                 for name, ok, allowed in rules if not ok]
+        if wrong:
+            raise ValueError(f"the mock cannot run with {'; '.join(wrong)}. Fix the value; the "
+                             "mock was not started.")
 
 
 @dataclass
@@ -137,6 +159,40 @@ def create_app(config: MockConfig | None = None) -> web.Application:
     return app
 
 
+class _QuietHandler(RequestHandler):
+    """aiohttp's connection handler, except for a request that is not valid HTTP.
+
+    aiohttp answers such a request with a 400 that quotes the offending line and logs it with a
+    traceback at ERROR; the line can be an ``Authorization`` header holding a key (a trailing
+    line break, a NUL). The mock answers the same status with a fixed text instead (gate K8).
+    """
+
+    __slots__ = ()
+
+    def handle_error(self, request, status: int = 500, exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if not isinstance(exc, HttpProcessingError):
+            return super().handle_error(request, status, exc, message)
+        self.logger.info("refused a request that is not valid HTTP from %s: %s (%s)",
+                         request.remote, status, type(exc).__name__)
+        response = web.Response(status=status, content_type="text/plain", text=(
+            f"{status} Bad Request: not a valid HTTP request ({type(exc).__name__}); "
+            "its bytes are not repeated here."))
+        response.force_close()
+        return response
+
+
+class _QuietServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _QuietHandler(self, loop=self._loop, **self._kwargs)
+
+
+def quiet_parse_errors(runner: web.BaseRunner) -> None:
+    """After ``runner.setup()``: answer unparseable requests without echoing them (K8)."""
+    assert runner.server is not None, "call runner.setup() first"
+    runner.server.__class__ = _QuietServer
+
+
 def _dialect(path: str) -> str:
     return "compatible" if path.startswith("/compatible-mode/") else "native"
 
@@ -163,20 +219,29 @@ def status_response(request: web.Request, step: Step, model: str = "") -> web.Re
     return error_response(request, error, model)
 
 
+VARY = "Origin,Access-Control-Request-Method,Access-Control-Request-Headers, Accept-Encoding"
+
+
+@functools.lru_cache(maxsize=2)
+def _http_date(second: int) -> str:
+    """The ``Date`` header for a whole second (formatted once per second, not per request)."""
+    return formatdate(second, usegmt=True)
+
+
 def _headers(request: web.Request, content_type: str) -> dict[str, str]:
-    arrived = request[CALL].arrived
+    call = request[CALL]
     now = time.time()
+    cost = str(round((now - call.arrived) * 1000))
     return {
         "Content-Type": content_type,
-        "x-request-id": request[CALL].request_id,
+        "x-request-id": call.request_id,
         "x-dashscope-call-gateway": "true",
-        "vary": "Origin,Access-Control-Request-Method,Access-Control-Request-Headers, "
-                "Accept-Encoding",
-        "req-cost-time": str(round((now - arrived) * 1000)),
-        "req-arrive-time": str(round(arrived * 1000)),
+        "vary": VARY,
+        "req-cost-time": cost,
+        "req-arrive-time": str(round(call.arrived * 1000)),
         "resp-start-time": str(round(now * 1000)),
-        "x-envoy-upstream-service-time": str(round((now - arrived) * 1000)),
-        "Date": formatdate(now, usegmt=True),
+        "x-envoy-upstream-service-time": cost,
+        "Date": _http_date(int(now)),
         "Server": "istio-envoy",
     }
 
@@ -338,28 +403,39 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
     entry["status"] = 200
     compatible = chat_request.dialect == "compatible"
     if compatible:
-        events = [wire.compat_sse(c) for c in wire.compat_chunks(
-            chat_request, result, rid, state.created(), config.tokens_per_chunk)]
-        events.append(wire.compat_sse("[DONE]"))
+        events = wire.compat_events(chat_request, result, rid, state.created(),
+                                    config.tokens_per_chunk)
     else:
         events = [wire.native_sse(n, e) for n, e in enumerate(wire.native_events(
             chat_request, result, rid, config.tokens_per_chunk), start=1)]
     fault_at = step.arg if step and step.kind in ("cut", "freeze", "malformed", "error") else None
     per_chunk = config.tokens_per_chunk / config.tokens_per_second
+    first_token = 1 if compatible else 0  # a compatible stream opens with a role-only chunk
+    loop = asyncio.get_running_loop()
     state.active_streams += 1
     try:
         await response.prepare(request)
+        started, due, ready = loop.time(), 0.0, []
         for number, event in enumerate(events):
             if number == fault_at:
+                if ready:
+                    await response.write(b"".join(ready))
                 entry["outcome"] = step.kind
                 await _fault(request, response, step, chat_request, number)
                 return response
-            delay = config.ttft if number == (1 if compatible else 0) else per_chunk
-            if number == 0 and compatible:
-                delay = 0.0
-            if delay:
-                await asyncio.sleep(delay)
-            await response.write(event)
+            if number >= first_token:
+                due += config.ttft if number == first_token else per_chunk
+            # Each event is due at a time fixed from the start (no drift from late wake-ups).
+            # Events due within the timer's resolution go out together in one write.
+            wait = started + due - loop.time()
+            if wait >= PACE_RESOLUTION:
+                if ready:
+                    await response.write(b"".join(ready))
+                    ready.clear()
+                await asyncio.sleep(wait)
+            ready.append(event)
+        if ready:
+            await response.write(b"".join(ready))
         entry["outcome"] = "complete"
         await response.write_eof()
     except (ConnectionResetError, ConnectionError):
@@ -397,6 +473,9 @@ async def _fault(request: web.Request, response: web.StreamResponse, step: Step,
         request.transport.close()
 
 
+PACE_RESOLUTION = 0.001
+"""Shorter waits between stream events are not slept: the event loop's timer cannot wait less
+than about a millisecond, so such events are written together and the pace evens out."""
 FREEZE_SECONDS = 30.0
 """How long a frozen stream stays silent before the mock closes it (a client times out first)."""
 

@@ -24,8 +24,20 @@ from .requests import ChatRequest
 SSE_CONTENT_TYPE = "text/event-stream;charset=UTF-8"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""Built once: ``json.dumps`` with these options builds a new encoder on every call."""
+_C_ENCODE = (json.encoder.c_make_encoder(None, _ENCODER.default, json.encoder.encode_basestring,
+                                         None, ":", ",", False, False, True)
+             if json.encoder.c_make_encoder is not None else None)
+"""CPython's C encoder with the same options, also built once (``JSONEncoder.encode`` builds
+one per call); no circular-reference check, since the mock only encodes data it built."""
+
+
 def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON with non-ASCII text as is, as the service writes it."""
+    if _C_ENCODE is not None and isinstance(data, (dict, list)):
+        return "".join(_C_ENCODE(data, 0))
+    return _ENCODER.encode(data)
 
 
 def _message(answer: Answer) -> dict[str, Any]:
@@ -78,17 +90,24 @@ def _phases(answer: Answer, tokens_per_piece: int) -> Iterator[tuple[str, str]]:
         yield "content", piece
 
 
+def _chunk(request: ChatRequest, request_id: str, created: int, choices: list,
+           usage: Any = None) -> dict[str, Any]:
+    return {"choices": choices, "object": "chat.completion.chunk", "usage": usage,
+            "created": created, "system_fingerprint": None, "model": request.model,
+            "id": f"chatcmpl-{request_id}"}
+
+
+def _choice(delta: dict, finish: str | None = None) -> list[dict[str, Any]]:
+    return [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}]
+
+
 def compat_chunks(request: ChatRequest, answer: Answer, request_id: str, created: int,
                   tokens_per_piece: int = 1) -> Iterator[dict[str, Any]]:
     """E3/E4: the chunks of a compatible stream, before ``[DONE]``."""
     def chunk(choices: list, usage: Any = None) -> dict[str, Any]:
-        return {"choices": choices, "object": "chat.completion.chunk", "usage": usage,
-                "created": created, "system_fingerprint": None, "model": request.model,
-                "id": f"chatcmpl-{request_id}"}
+        return _chunk(request, request_id, created, choices, usage)
 
-    def choice(delta: dict, finish: str | None = None) -> list[dict[str, Any]]:
-        return [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}]
-
+    choice = _choice
     thinking = answer.reasoning is not None
     first = ({"content": None, "role": "assistant", "reasoning_content": ""} if thinking
              else {"content": "", "role": "assistant"})
@@ -105,6 +124,33 @@ def compat_chunks(request: ChatRequest, answer: Answer, request_id: str, created
     yield chunk(choice({"content": ""}, answer.finish_reason))
     if request.include_usage:
         yield chunk([], {k: v for k, v in compat_usage(answer).items()})
+
+
+def compat_events(request: ChatRequest, answer: Answer, request_id: str, created: int,
+                  tokens_per_piece: int = 1) -> list[bytes]:
+    """E3/E4 as sent: every event of a compatible stream, ``[DONE]`` last.
+
+    The same bytes as :func:`compat_sse` over :func:`compat_chunks`. For a plain-text answer
+    (no reasoning, no tool calls) each piece's event is a template — cut once per stream from
+    an event framed the general way — around the piece's JSON string, instead of a chunk built
+    and encoded whole; ``tests/test_mock_wire.py`` holds the two ways equal.
+    """
+    if answer.reasoning is not None or answer.tool_calls:
+        chunks = compat_chunks(request, answer, request_id, created, tokens_per_piece)
+        return [*map(compat_sse, chunks), compat_sse("[DONE]")]
+    marker = "\x00piece\x00"
+    framed = compat_sse(_chunk(request, request_id, created, _choice({"content": marker})))
+    head, tail = framed.decode().split(dumps(marker))
+    events = [compat_sse(_chunk(request, request_id, created,
+                                _choice({"content": "", "role": "assistant"})))]
+    events += [f"{head}{dumps(piece)}{tail}".encode()
+               for piece in pieces(answer.content, tokens_per_piece)]
+    events.append(compat_sse(_chunk(request, request_id, created,
+                                    _choice({"content": ""}, answer.finish_reason))))
+    if request.include_usage:
+        events.append(compat_sse(_chunk(request, request_id, created, [],
+                                        compat_usage(answer))))
+    return [*events, compat_sse("[DONE]")]
 
 
 def native_events(request: ChatRequest, answer: Answer, request_id: str,
