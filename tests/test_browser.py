@@ -362,3 +362,13 @@ def test_streaming_chat_box_shows_text_as_it_streams(notebook):
     assert "qwen:" in reply and "mock answer" in reply, reply
     assert len(set(lengths)) >= 5, f"the reply appeared in {len(set(lengths))} steps: {lengths}"
     _assert_clean(opened)
+
+
+@pytest.mark.parametrize("name", ["01_authentication", "02_request_lifecycle",
+                                  "04_sdk_comparison", "06_scenarios", "07_production"])
+def test_every_other_notebook_runs_clean_in_the_browser(notebook, name):
+    """The notebooks the tests above do not open: Run All Cells shows no traceback."""
+    opened = notebook(name)
+    opened.run_all()
+    _assert_clean(opened)
+    opened.screenshot("ran")
