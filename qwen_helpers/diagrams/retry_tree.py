@@ -21,8 +21,8 @@ JITTER_TEXT = {"none": "no jitter", "full": "full jitter: a random wait in [0, b
 
 def build() -> Graph:
     """The rule table as a chain of decisions, each with its leaf, plus the backoff note."""
-    g = Graph(NAME, "Should I retry?", "我应该重试吗？", editing="qwen_helpers/retry_rules.py (RULES)",
-              attrs={"ranksep": "0.3"})
+    g = Graph(NAME, "Should I retry?", "我应该重试吗？",
+              editing="qwen_helpers/retry_rules.py (RULES)", attrs={"ranksep": "0.3"})
     g.node("failed", "A call failed", "收到错误响应", "status, code, kind of failure",
            kind="start")
     g.node("waits", "How long to wait", "指数退避", *_policy_lines(retry.DEFAULT_POLICY),
