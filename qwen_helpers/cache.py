@@ -83,7 +83,7 @@ def is_cacheable(response: Any) -> bool:
     status = get("status_code")
     if (isinstance(status, int) and status != 200) or get("is_error") or get("error"):
         return False
-    return get("completed") is not False and get("complete") is not False
+    return get("complete") is not False  # a StreamResult that did not finish
 
 
 class ResponseCache:

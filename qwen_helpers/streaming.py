@@ -36,15 +36,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import QwenError, to_qwen_error
 from .sse import SSEDecoder, SSEEvent, aiter_sse, iter_sse
-
-# TODO(errors): qwen_helpers.errors (QwenError, to_qwen_error) is being written by another
-# helper; until it lands, `error` holds the exception itself or a short reason string.
-try:
-    from .errors import QwenError, to_qwen_error
-except ImportError:  # pragma: no cover - depends on which modules exist
-    QwenError = Exception  # type: ignore[misc,assignment]
-    to_qwen_error = None  # type: ignore[assignment]
 
 __all__ = ["IncompleteStream", "SSEDecoder", "SSEEvent", "StreamResult", "acollect_dashscope",
            "acollect_openai", "aiter_sse", "collect_dashscope", "collect_openai", "iter_sse"]
@@ -69,7 +62,8 @@ class StreamResult:
     """The last usage the stream carried, as the wire named it (native usage is cumulative)."""
     finish_reason: str | None = None
     complete: bool = False
-    error: QwenError | BaseException | str | None = None
+    error: QwenError | str | None = None
+    """What broke the stream, or a sentence when it just ended without a finish reason."""
     request_id: str | None = None
 
     @property
@@ -201,13 +195,8 @@ class _Collector:
             self.finish_reason(output.get("finish_reason"))
 
     @staticmethod
-    def error(problem: BaseException | Mapping[str, Any], in_stream: bool = False) -> Any:
-        if to_qwen_error is not None:
-            return to_qwen_error(problem, in_stream=in_stream)
-        if isinstance(problem, BaseException):
-            return problem
-        return (f"HTTP {problem.get('status_code')} {problem.get('code')}: "
-                f"{problem.get('message')} (request_id {problem.get('request_id')})")
+    def error(problem: BaseException | Mapping[str, Any], in_stream: bool = False) -> QwenError:
+        return to_qwen_error(problem, in_stream=in_stream)
 
     def fail(self, exc: BaseException) -> None:
         # After the first chunk a cut or a time-out broke a stream that had begun.

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import QwenError, to_qwen_error
 from .mock.answers import count_prompt
 
 MARKETS = {"international": "USD", "ap-southeast-1": "USD", "china": "CNY", "cn-beijing": "CNY"}
@@ -123,18 +124,29 @@ def read_call(outcome: Any) -> dict[str, Any]:
     error = outcome.get("error") if isinstance(outcome, Mapping) else None
     if isinstance(error, Mapping):  # a compatible-mode error body
         code = error.get("code") or error.get("type")
-    broken = _field(outcome, "completed") is False or _field(outcome, "complete") is False
-    if broken and not code:  # a StreamResult: the code of what broke it (an in-band error)
+    broken = _field(outcome, "complete") is False  # a StreamResult that did not finish
+    if broken and not code:  # the code of what broke it (an in-band error)
         code = getattr(_field(outcome, "error"), "code", None) or None
     failed = (isinstance(outcome, BaseException) or bool(_field(outcome, "is_error"))
               or bool(code) or isinstance(error, Mapping) or broken
               or (isinstance(status, int) and status != 200))
-    kind = type(outcome).__name__ if isinstance(outcome, BaseException) else (
-        "incomplete stream" if broken else "error response")
+    kind = _kind(_field(outcome, "error") if broken else outcome, broken) if failed else None
     return {"status": status if isinstance(status, int) else (None if failed else 200),
             "request_id": request_id, "model": _field(outcome, "model") or None,
-            "failed": failed, "incomplete": broken, "kind": kind if failed else None,
+            "failed": failed, "incomplete": broken, "kind": kind,
             "code": str(code) if failed and code else None}
+
+
+def _kind(failure: Any, broken: bool) -> str:
+    """The failure's kind in :data:`qwen_helpers.errors.KINDS`, the one vocabulary of failures."""
+    if isinstance(failure, QwenError):
+        return failure.kind
+    if broken:
+        return "stream"
+    try:
+        return to_qwen_error(failure).kind
+    except TypeError:  # a body the errors module cannot read, such as a bare error mapping
+        return "unknown"
 
 
 def estimate_tokens(messages: list[dict[str, Any]], model: str = "qwen-plus",
@@ -211,7 +223,7 @@ class Ledger:
         A failure with an HTTP error status was refused before any answer: 0 tokens (that the
         service bills nothing for it is UNCONFIRMED). A failure without one — a dropped
         connection, an error inside a stream (status 200 or none), a result with
-        ``completed=False`` — may have been billed, so its usage is recorded as unknown.
+        ``complete=False`` — may have been billed, so its usage is recorded as unknown.
         """
         facts = read_call(outcome)
         name = model or facts["model"]
@@ -233,7 +245,7 @@ class Ledger:
     def record_incomplete(self, model: str, *, request_id: str | None = None,
                           latency: float | None = None, attempt: int = 1,
                           input_tokens: int | None = None, output_tokens: int | None = None,
-                          error: str = "incomplete stream", status: int | None = None
+                          error: str = "stream", status: int | None = None
                           ) -> CallRecord:
         """Record an attempt whose usage is unknown, such as a broken stream (estimates allowed)."""
         return self.add(CallRecord(model, status, request_id, input_tokens, output_tokens, None,

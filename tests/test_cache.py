@@ -20,6 +20,7 @@ from qwen_helpers.cache import (
     is_cacheable,
     request_key,
 )
+from qwen_helpers.streaming import StreamResult
 from qwen_helpers.usage import Ledger
 
 HELLO = [{"role": "user", "content": "你好"}]
@@ -134,9 +135,9 @@ def test_failures_are_never_stored(mock, client, key, tmp_path):
 def test_incomplete_stream_results_and_error_bodies_are_not_cacheable():
     assert not is_cacheable({"error": {"code": "limit_requests"}})
     assert not is_cacheable({"status_code": 429})
-    assert not is_cacheable(type("Result", (), {"completed": False})())
+    assert not is_cacheable(StreamResult("Hel", complete=False))
     cache = ResponseCache()
-    partial = {"text": "Hel", "completed": False}
+    partial = {"text": "Hel", "complete": False}
     assert cached_call(cache, lambda **_: partial, prompt="x").response is partial
     assert cache.get(request_key(canonical_request({"prompt": "x"}))) is None
 

@@ -7,6 +7,7 @@ import threading
 
 import openai
 import pytest
+from fakes import FakeTime
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,27 +18,6 @@ HELLO = [{"role": "user", "content": "你好"}]
 RATE_LIMITED = "mock-key-rate-limited"  # 3 requests a minute per model
 
 
-class FakeTime:
-    """A clock and a sleep that moves it: waiting takes no real time. Thread-safe."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-        self.on_sleep = lambda: None
-
-    def clock(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-        self.on_sleep()
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 def fake_throttle(fake: FakeTime, rpm: int | None = None, tpm: int | None = None) -> Throttle:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import pytest
+from fakes import fake_key
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,11 +20,6 @@ from qwen_helpers.config import (
     mask_key,
 )
 from qwen_helpers.mock import DEMO_KEY
-
-
-def fake_key() -> str:
-    """A key shaped like a real one, made up at run time (never written to a file)."""
-    return "sk-" + secrets.token_hex(16)
 
 
 def write_env(folder: Path, text: str) -> Path:

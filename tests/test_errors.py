@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import socket
 
 import dashscope
 import openai
 import pytest
 from dashscope import AioGeneration, Generation
+from fakes import fake_key
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,9 +41,6 @@ STATUSES = {
 }
 
 
-def fake_key() -> str:
-    """A value shaped like a real key, made at run time so no file holds one."""
-    return "sk-" + secrets.token_hex(16)
 
 
 @pytest.fixture

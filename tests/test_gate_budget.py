@@ -29,6 +29,7 @@ import dashscope
 import pytest
 from dashscope import AioGeneration, Generation
 from dashscope.v2.transport import http as dashscope_http
+from fakes import FakeTime
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -54,22 +55,6 @@ HELPER_STACKS = ("openai", "openai-async", "dashscope-1.x", "dashscope-1.x-async
 LONG = bool(os.environ.get("QWEN_RELIABILITY_LONG"))
 
 
-class FakeTime:
-    """A clock that moves only when the loop sleeps or an attempt says it took time."""
-
-    def __init__(self) -> None:
-        self.now, self.sleeps, self.wait_ends = 0.0, [], []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        self.wait_ends.append(self.now)
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from qwen_helpers.config import mask_key
 from qwen_helpers.logs import JsonLineFormatter, RequestLogger, json_lines_handler, redact
+from qwen_helpers.streaming import StreamResult
 
 HELLO = [{"role": "user", "content": "你好"}]
 
@@ -50,7 +51,7 @@ def test_one_line_per_attempt_with_the_request_fields(mock, client):
     assert ok["latency"] == 0.123 and ok["attempt"] == 1 and ok["time"].endswith("Z")
     assert ok["level"] == "INFO" and ok["message"] == "qwen-plus 200 in 0.123 s"
     assert failed["request_id"] == second["request_id"] and failed["status"] == 429
-    assert (failed["error_kind"], failed["error_code"]) == ("RateLimitError", "limit_requests")
+    assert (failed["error_kind"], failed["error_code"]) == ("rate_limit", "limit_requests")
     assert failed["attempt"] == 2 and failed["level"] == "WARNING"
     assert "input_tokens" not in failed
 
@@ -71,9 +72,9 @@ def test_native_responses_and_connection_errors(mock, key):
     ok, unavailable, unreachable = lines(stream)
     assert ok["status"] == 200 and ok["input_tokens"] == mock.requests()[0]["usage"][
         "input_tokens"]
-    assert unavailable["status"] == 503 and unavailable["error_kind"] == "error response"
+    assert unavailable["status"] == 503 and unavailable["error_kind"] == "unavailable"
     assert unavailable["request_id"] == mock.requests()[1]["request_id"]
-    assert unreachable["error_kind"] == "APIConnectionError" and "status" not in unreachable
+    assert unreachable["error_kind"] == "connection" and "status" not in unreachable
 
 
 def test_no_key_even_when_an_error_or_a_header_carries_one(tmp_path):
@@ -116,11 +117,10 @@ def test_an_application_logger_gets_the_fields_too():
 
 def test_a_broken_stream_is_logged_as_incomplete():
     stream = io.StringIO()
-    broken = type("StreamResult", (), {"completed": False, "model": "qwen-plus", "usage": None,
-                                       "request_id": "r-2"})()
-    RequestLogger(stream).log(broken, latency=1.5)
+    broken = StreamResult("Hel", complete=False, request_id="r-2")
+    RequestLogger(stream).log(broken, model="qwen-plus", latency=1.5)
     (line,) = lines(stream)
-    assert line["error_kind"] == "incomplete stream" and line["request_id"] == "r-2"
+    assert line["error_kind"] == "stream" and line["request_id"] == "r-2"
     assert "status" not in line  # no HTTP status is known for it
 
 

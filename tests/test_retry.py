@@ -11,6 +11,7 @@ import dashscope
 import openai
 import pytest
 from dashscope import Generation
+from fakes import FakeTime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,22 +34,6 @@ from qwen_helpers.retry import (
 HELLO = [{"role": "user", "content": "你好"}]
 
 
-class FakeTime:
-    """A clock that moves only when someone sleeps or an attempt takes time."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 # -- the table: every status and code of reference §6.2 and the mock's catalogue ------------------

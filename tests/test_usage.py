@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import dashscope
 import httpx
 import openai
@@ -13,6 +11,7 @@ from dashscope.v2.errors import APIStatusError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qwen_helpers.streaming import StreamResult
 from qwen_helpers.usage import (
     CACHE_HIT_FRACTION,
     PRICES,
@@ -185,22 +184,14 @@ def test_a_broken_stream_is_unknown_never_zero():
     assert total["input_tokens"] == 0  # estimates are kept on the row, not added as billed
 
 
-@dataclass
-class StreamResult:
-    """The shape of a collected stream: text, usage so far, and whether it completed."""
-
-    text: str
-    usage: Usage | None
-    completed: bool
-    model: str = "qwen-plus"
-
-
 def test_a_stream_result_marked_incomplete_keeps_its_usage_as_an_estimate():
     ledger = Ledger()
-    row = ledger.record(StreamResult("Hel", Usage(9, 2), completed=False))
+    row = ledger.record(StreamResult("Hel", usage={"prompt_tokens": 9, "completion_tokens": 2},
+                                     complete=False), model="qwen-plus")
     assert not row.usage_known and (row.input_tokens, row.output_tokens) == (9, 2)
-    assert row.error == "incomplete stream"
-    done = ledger.record(StreamResult("Hello", Usage(9, 5), completed=True))
+    assert row.error == "stream"
+    done = ledger.record(StreamResult("Hello", usage={"prompt_tokens": 9, "completion_tokens": 5},
+                                      finish_reason="stop", complete=True), model="qwen-plus")
     assert done.usage_known and done.output_tokens == 5
 
 

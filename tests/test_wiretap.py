@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import gzip
-import secrets
 
 import dashscope
 import httpx
 import pytest
 from dashscope import Generation
+from fakes import fake_key as make_fake_key
 from openai import AsyncOpenAI, OpenAI
 
 from qwen_helpers.config import mask_key
@@ -22,8 +22,8 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 
 @pytest.fixture(scope="module")
 def fake_key() -> str:
-    """Shaped like a real key, made at run time so no file holds one."""
-    return "sk-" + secrets.token_hex(16)
+    """One planted key for the module."""
+    return make_fake_key()
 
 
 @pytest.fixture(scope="module")
