@@ -3,37 +3,46 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# What the course imports: the environment counts as installed only when all of these import.
+IMPORTS := qwen_helpers,openai,dashscope,aiohttp,httpx_sse,dotenv,tenacity,jupyterlab,ipywidgets,matplotlib,nbval,pytest,playwright
+# `make lab`'s command, rooted at the project folder so that notebooks, diagrams, examples and
+# docs are all reachable, opening the contents page rendered. LAB_OPTIONS adds options
+# (tests/test_browser.py runs this same command with a port and a token).
+ROOT_FLAG := $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+LAB_OPTIONS ?=
+LAB := $(BIN)/jupyter lab notebooks/README.md --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
 
-.PHONY: setup lab test lint bench mock clean
+.PHONY: setup lab test lint bench mock diagrams graphviz clean
 
-setup: $(STAMP) graphviz
+# Checked on every run, so a .venv damaged halfway (deleted during an install, a package missing)
+# is repaired without `make clean`; the stamp is written only once everything imports.
+setup:
+	@if [ -f $(STAMP) ] && [ ! requirements.txt -nt $(STAMP) ] && [ ! pyproject.toml -nt $(STAMP) ] \
+	    && [ -x $(BIN)/jupyter ] && $(BIN)/python -c "import $(IMPORTS)" >/dev/null 2>&1; then \
+	  exit 0; fi; \
+	 rm -f $(STAMP); \
+	 echo "Setting up $(VENV) (a minute the first time)…"; \
+	 $(PYTHON) -m venv $(VENV) && \
+	 $(BIN)/python -m pip install --quiet --upgrade pip && \
+	 $(BIN)/python -m pip install --quiet -r requirements.txt -e . || exit 1; \
+	 if ! { [ -x $(BIN)/jupyter ] && $(BIN)/python -c "import $(IMPORTS)"; }; then \
+	   echo "$(VENV) is damaged beyond a top-up; rebuilding it from scratch…"; \
+	   $(PYTHON) -m venv --clear $(VENV) && \
+	   $(BIN)/python -m pip install --quiet --upgrade pip && \
+	   $(BIN)/python -m pip install --quiet -r requirements.txt -e . && \
+	   $(BIN)/python -c "import $(IMPORTS)" || exit 1; \
+	 fi; \
+	 touch $(STAMP)
 
-# The virtual environment and every Python package, re-installed when the requirements change.
-$(STAMP): requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
-	touch $(STAMP)
-
-# The Graphviz `dot` program (a system package, not a Python one), installed only when missing.
-graphviz:
-	@command -v dot >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz fonts-noto-cjk >/dev/null; \
-	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
-	  else echo "Please install Graphviz (the 'dot' program): https://graphviz.org/download/"; exit 1; fi; }
-
-# Jupyter refuses to run as root unless told to (containers, CI and cloud machines often are root).
 lab: setup
-	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(LAB) $(LAB_OPTIONS)
 
 test: setup
 	$(BIN)/ruff check qwen_helpers tests tools bench examples conftest.py
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check qwen_helpers tests bench
+	$(BIN)/ruff check qwen_helpers tests tools bench examples conftest.py
 
 # Every benchmark, then the tables in bench/RESULTS.md (figures only; about 4 minutes on 2 cores).
 bench: setup
@@ -41,6 +50,19 @@ bench: setup
 
 mock: setup
 	$(BIN)/python -m qwen_helpers.mock
+
+# Regenerate diagrams/src/*.dot and diagrams/render/*.svg. Only this needs Graphviz's `dot` (a
+# system package, installed when missing); the course shows and highlights the committed SVGs.
+diagrams: setup graphviz
+	$(BIN)/python -m qwen_helpers.diagrams
+
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq graphviz fonts-noto-cjk >/dev/null; \
+	  elif command -v brew >/dev/null 2>&1; then brew install graphviz; \
+	  else echo "Please install Graphviz (the 'dot' program): https://graphviz.org/download/"; exit 1; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

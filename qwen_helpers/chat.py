@@ -3,9 +3,10 @@
 :class:`Conversation` is plain Python, for scripts and tests: ``send`` streams one answer
 through :func:`~qwen_helpers.streaming.collect_openai` and keeps the turn only when the stream
 finished. :class:`ChatBox` puts an ipywidgets text box, a Send button and a transcript around a
-conversation and fills the transcript piece by piece as the answer arrives; ``send`` drives it
-from code exactly as a click does. Both speak the OpenAI-compatible dialect through an
-``openai`` client, against the mock or the real service alike.
+conversation and fills the transcript piece by piece as the answer arrives; Enter sends as the
+button does, and ``send`` drives it from code exactly as a click does. Both speak the
+OpenAI-compatible dialect through an ``openai`` client, against the mock or the real service
+alike. Opened without a kernel, a chat box shows its transcript as a still picture.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .panels import widget_bundle
 from .streaming import OnPiece, StreamResult, collect_openai
 
 __all__ = ["ChatBox", "Conversation"]
@@ -21,8 +23,10 @@ __all__ = ["ChatBox", "Conversation"]
 class Conversation:
     """A chat that keeps its messages and streams each answer."""
 
-    def __init__(self, client: Any, model: str, system: str | None = None) -> None:
-        self.client, self.model = client, model
+    def __init__(self, client: Any, model: str, system: str | None = None,
+                 **options: Any) -> None:
+        """``options`` go to every ``chat.completions.create`` (``extra_headers`` …)."""
+        self.client, self.model, self.options = client, model, options
         self.messages: list[dict[str, str]] = (
             [{"role": "system", "content": system}] if system else [])
 
@@ -36,7 +40,8 @@ class Conversation:
         question = {"role": "user", "content": text}
         result = collect_openai(lambda: self.client.chat.completions.create(
             model=self.model, messages=[*self.messages, question], stream=True,
-            stream_options={"include_usage": True}, **options), on_text=on_text)
+            stream_options={"include_usage": True}, **{**self.options, **options}),
+            on_text=on_text)
         if result.complete:
             self.messages += [question, {"role": "assistant", "content": result.text}]
         return result
@@ -57,6 +62,7 @@ class ChatBox:
         self.box = widgets.Text(placeholder="Ask Qwen…", layout=widgets.Layout(width="60%"))
         self.button = widgets.Button(description="Send", button_style="primary")
         self.button.on_click(lambda _: self.send(self.box.value))
+        self.box.on_msg(self._on_key)  # the browser sends {"event": "submit"} on Enter
         self.widget = widgets.VBox([self.view, widgets.HBox([self.box, self.button])])
         self._finished = ""
         """The HTML of the turns already answered."""
@@ -80,8 +86,16 @@ class ChatBox:
         self.view.value = self._finished
         return result
 
+    def _on_key(self, _widget: Any, content: dict, _buffers: Any) -> None:
+        if content.get("event") == "submit":
+            self.send(self.box.value)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        still = (self.view.value or "<p><i>(no turns yet)</i></p>") + (
+            '<p><code style="border:1px solid #cbd2d9;padding:1px 40px 1px 4px">Ask Qwen…</code>'
+            ' <b>[Send]</b></p>')
+        return widget_bundle(self.widget, "Chat box: run this cell in JupyterLab to type your "
+                             "own questions; its transcript so far is shown here.", still, **kwargs)
 
 
 def _reply(text: str, note: str = "") -> str:

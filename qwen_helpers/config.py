@@ -20,11 +20,14 @@ variable               meaning                                                  
                        unset, ``connect()`` starts one inside the kernel
 ``QWEN_FAULTS_FROM``   mock mode only: the kernel's own mock plays the fault       (none)
                        sequences set on this mock (a workshop's fault panel)
+``QWEN_TIME_SCALE``    multiplies the waits the course makes on purpose (backoff   ``1``
+                       demos, a chat's typing pace); the test suite runs at 0.05
 =====================  ==========================================================  ============
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -89,7 +92,8 @@ class Settings:
     native_base_url: str | None = None
     """``…/api/v1``; None in mock mode until ``connect()`` has started the mock."""
     dotenv_path: Path | None = None
-    """The ``.env`` file read, or where one was looked for first; None when not looked for."""
+    """The ``.env`` file read, or where a new one belongs (beside ``.env.example``); None when
+    no ``.env`` was looked for."""
     dotenv_found: bool = False
     key_source: KeySource = "none"
     """Where ``DASHSCOPE_API_KEY`` was found, in either mode."""
@@ -98,6 +102,8 @@ class Settings:
     faults_from: str | None = None
     """Mock mode: the root URL of a mock whose fault sequences this kernel's mock plays
     (``QWEN_FAULTS_FROM``, a workshop instructor's), else None."""
+    time_scale: float = 1.0
+    """``QWEN_TIME_SCALE``: 1 waits real seconds; 0.05 runs the course's waits 20× faster."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value!r}" for name, value in self._shown())
@@ -122,6 +128,16 @@ def find_dotenv_upward(start: Path | str | None = None) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def suggested_dotenv(start: Path | str | None = None) -> Path:
+    """Where a new ``.env`` belongs: beside ``.env.example`` (the project's root, found upward
+    from ``start``), else in ``start`` (default: the working directory)."""
+    here = Path(start if start is not None else Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".env.example").is_file():
+            return folder / ".env"
+    return here / ".env"
 
 
 def clean_key(raw: str | None) -> str:
@@ -155,7 +171,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
     from_file: dict[str, str] = {}
     if dotenv_path is not None:
         from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
-    looked_at = dotenv_path or (Path(start or Path.cwd()).resolve() / ".env" if dotenv else None)
+    looked_at = dotenv_path or (suggested_dotenv(start) if dotenv else None)
     values = {**from_file, **environment}  # the environment wins, as with override=False
 
     raw_key = values.get(KEY_VARIABLE)
@@ -163,9 +179,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
     source: KeySource = "none" if not key else ("env" if KEY_VARIABLE in environment else ".env")
     mode = _mode(values.get("QWEN_MODE"), has_key=bool(key))
     region = _region(values.get("DASHSCOPE_REGION"))
-    model = _model(values.get("QWEN_MODEL"))
+    model = _model(values.get("QWEN_MODEL"), live=mode == "live")
     common = dict(region=region, model=model, dotenv_path=looked_at,
-                  dotenv_found=dotenv_path is not None, key_source=source)
+                  dotenv_found=dotenv_path is not None, key_source=source,
+                  time_scale=_time_scale(values.get("QWEN_TIME_SCALE")))
     if mode == "mock":
         from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
 
@@ -199,8 +216,10 @@ def _key_message(problem: str, key: str, source: KeySource, raw_mode: str | None
     elif found:
         where = f"The .env file read was {looked_at}. Fix it there or in the environment"
     else:
-        where = (f"No .env file was found in {looked_at.parent} or any folder above it. Create "
-                 f"{looked_at} (copy .env.example) or set it in the environment")
+        example = looked_at.with_name(".env.example")
+        copy = f"copy {example}" if example.is_file() else "see .env.example in the project"
+        where = (f"No .env file was found here or in any folder above. Create {looked_at} "
+                 f"({copy}) or set it in the environment")
     return (f"{why}, but {KEY_VARIABLE} cannot be used: {problem}{received}. {where} as "
             f"{KEY_VARIABLE}=sk-… (surrounding spaces and quotes are stripped). Or use the local "
             f"mock instead: set QWEN_MODE=mock.")
@@ -236,9 +255,27 @@ def _mock_url(raw: str | None, variable: str = "QWEN_MOCK_URL") -> str | None:
     return url
 
 
-def _model(raw: str | None) -> str:
+def _time_scale(raw: str | None) -> float:
+    text = (raw or "").strip() or "1"
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = math.nan
+    if not (math.isfinite(scale) and 0 < scale <= 100):
+        raise ConfigError(f"QWEN_TIME_SCALE={raw!r} is not a time scale; use a number above 0 "
+                          "and up to 100 (1 = real time, 0.05 = twenty times faster), or unset "
+                          "it.")
+    return scale
+
+
+def _model(raw: str | None, *, live: bool) -> str:
+    """The model name; in mock mode not one retired by the dated notice in :mod:`.models`. In
+    live mode the service decides: :func:`~qwen_helpers.connect.connect` checks its list."""
     model = (raw or "").strip() or models.DEFAULT_MODEL
+    if live:
+        return model
     if models.is_retired(model):
-        raise ConfigError(f"QWEN_MODEL={model!r} was retired on {models.RETIREMENT_DATE}; use a "
+        raise ConfigError(f"QWEN_MODEL={model!r} was retired on {models.RETIREMENT_DATE} (Alibaba "
+                          f"Cloud's notice, as read in {models.RETIREMENT_READ_ON}); use a "
                           f"current model such as {', '.join(list(models.CURRENT_MODELS)[:4])}.")
     return model

@@ -7,29 +7,32 @@ the reader: after it, this kernel is connected to one service — the real one o
 from __future__ import annotations
 
 import atexit
-import re
 import sys
 import threading
 from dataclasses import replace
 
+from . import live, notebook_errors
 from .config import ConfigError, Settings, load_settings, mask_key
 from .mock import MockServer, wait_until_ready
+from .mock.pace import HEADER as PACE_HEADER
 
 _lock = threading.Lock()
 _mock: MockServer | None = None
-_PORT = re.compile(r"^(http://(?:127\.0\.0\.1|localhost|\[::1\])):\d+")
 
 
 def connect(settings: Settings | None = None, *, quiet: bool = False,
-            show_port: bool = False) -> Settings:
+            check: bool = True) -> Settings:
     """Point the ``openai`` and both ``dashscope`` APIs at the mock or the service; print status.
 
     ``settings`` defaults to :func:`~qwen_helpers.config.load_settings` (environment, then
     ``.env``). In mock mode the in-process mock is started once per process (kernel) and reused
     by later calls — unless ``QWEN_MOCK_URL`` names a mock running elsewhere (a workshop's
-    shared mock), which is then checked and used instead. In live mode the key has already
-    been checked by ``load_settings`` and the region's real URLs are used. Returns the
-    settings with the base URLs filled in.
+    shared mock), which is then checked and used instead. In live mode the region's real URLs
+    are used and, unless ``check`` is false, one cheap request (the model list,
+    :mod:`qwen_helpers.live`) checks the route, the key and the model: when one fails, a second
+    line says what and how to go on — the notebook goes on, and its calls fail with the same
+    advice. Inside IPython, SDK failures are shown short (:mod:`qwen_helpers.notebook_errors`).
+    Returns the settings with the base URLs filled in.
 
     **The import-time trap.** ``import dashscope`` copies ``DASHSCOPE_API_KEY`` and the base URL
     (``DASHSCOPE_HTTP_BASE_URL``, else the Beijing host) into the module attributes
@@ -53,8 +56,8 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
     - ``openai``: nothing global; it reads ``OPENAI_BASE_URL`` at client construction, not at
       import. Build clients with :func:`qwen_helpers.clients.openai_client`.
 
-    The status line hides the mock's port (``127.0.0.1:<port>``) unless ``show_port`` is true:
-    the port changes every run and committed notebook outputs must not (nbval).
+    The status line shows the real mock URL, port included, so it can be copied; the test suite
+    masks the port when it compares notebook outputs (``notebooks/sanitize.cfg``).
     """
     settings = settings if settings is not None else load_settings()
     if settings.mode == "mock" and settings.mock_url:
@@ -63,8 +66,14 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
         server = mock_server(region=settings.region, follow=settings.faults_from)
         settings = _with_urls(settings, server.compatible_base_url, server.native_base_url)
     _point_dashscope(settings)
+    problem = None
+    if settings.mode == "live" and check:
+        problem = live.problem_line(live.check_service(settings), settings)
+    notebook_errors.install(problem)
     if not quiet:
-        print(status_line(settings, show_port=show_port))
+        print(status_line(settings))
+        if problem:
+            print(problem)
     return settings
 
 
@@ -79,13 +88,25 @@ def mock_server(**options: object) -> MockServer:
         return _mock
 
 
-def status_line(settings: Settings, *, show_port: bool = False) -> str:
-    """``mode=mock · base_url=http://127.0.0.1:<port>/compatible-mode/v1 · model=… · key=…``."""
+def status_line(settings: Settings) -> str:
+    """``mode=mock · base_url=http://127.0.0.1:8765/compatible-mode/v1 · model=… · key=…``."""
     url = settings.compatible_base_url or "(not started: call connect())"
-    if not show_port:
-        url = _PORT.sub(r"\1:<port>", url)
     return (f"mode={settings.mode} · base_url={url} · model={settings.model} · "
             f"key={mask_key(settings.api_key)}")
+
+
+def mock_pace(settings: Settings, ttft: float = 0.4, tokens_per_second: float = 30.0
+              ) -> dict[str, str]:
+    """Headers that ask the mock to answer at a person's reading pace; ``{}`` in live mode.
+
+    The mock answers a course request in milliseconds; a chat demo looks real only when the
+    first token comes after a few hundred milliseconds and the rest at tens of tokens a second.
+    Both are scaled by ``QWEN_TIME_SCALE``, so a test run stays fast.
+    """
+    if settings.mode != "mock":
+        return {}
+    scale = settings.time_scale
+    return {PACE_HEADER: f"ttft={ttft * scale:g},tps={tokens_per_second / scale:g}"}
 
 
 def _check_external_mock(url: str, timeout: float = 5.0) -> None:

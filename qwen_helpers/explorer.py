@@ -1,7 +1,9 @@
 """The retry explorer: pick a failure and an attempt number, see the decision, the wait, the branch.
 
-:func:`explain` is the logic (a plain function, tested); :func:`retry_explorer` wraps it in
-ipywidgets for notebook 03 and lights up the decision's branch on the retry diagram.
+:func:`explain` is the logic (a plain function, tested); :class:`RetryExplorer` wraps it in
+ipywidgets for notebook 03 and lights up the deciding rule on the retry diagram, right beside
+the controls. When the rule says retry but the attempts are used up, both the verdict and the
+diagram's caption say so: the rule says retry, the attempt budget says stop.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from typing import Any
 
 from .errors import KINDS, QwenError, to_qwen_error
 from .mock.errors import CATALOG
-from .retry import DEFAULT_POLICY, Decision, RetryPolicy, backoff_band, decide
+from .panels import control, widget_bundle
+from .retry import DEFAULT_POLICY, RULES, Decision, RetryPolicy, backoff_band, decide
 
 STATUSES = (400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504)
 NO_STATUS_KINDS = ("timeout", "connection", "stream")
 """Failures without an HTTP status, chosen by kind in the explorer."""
+NO_CODE = "(none)"
 
 
 @dataclass(frozen=True)
@@ -27,18 +31,45 @@ class Explanation:
     decision: Decision
     band: tuple[float, float] | None
     """The range the wait is drawn from (its jitter band), when the rule retries."""
+    max_attempts: int = DEFAULT_POLICY.max_attempts
+
+    @property
+    def out_of_attempts(self) -> bool:
+        """The rule says retry, but this was the last attempt the policy allows."""
+        return self.decision.rule.retry and not self.decision.retry
+
+    def verdict(self) -> str:
+        """One line: what to do, and which rule (and, when it applies, the budget) decided."""
+        rule = self.decision.rule
+        number = RULES.index(rule) + 1
+        if self.out_of_attempts:
+            return (f"DON'T RETRY — rule {number} {rule.name} says retry, but attempt "
+                    f"{self.attempt} of {self.max_attempts} was the last: give up")
+        said = "RETRY" if rule.retry else "DON'T RETRY"
+        return f"{said} — rule {number} {rule.name}"
+
+    def caption(self) -> str:
+        """The diagram's caption, in agreement with the verdict."""
+        failure = " ".join(str(x) for x in (self.error.status, self.error.code) if x)
+        number = RULES.index(self.decision.rule) + 1
+        said = "RETRY" if self.decision.rule.retry else "DON'T RETRY"
+        budget = (f" · attempt {self.attempt} of {self.max_attempts}: the budget says STOP"
+                  if self.out_of_attempts else "")
+        return (f"{failure or 'kind ' + self.error.kind} → rule {number} "
+                f"{self.decision.rule.name}: {said}{budget}")
 
     def text(self) -> str:
-        """Three lines: the verdict and its rule, the reason, the wait (never a random draw)."""
+        """The verdict; the rule's condition and reason; then the wait (never a random draw)
+        or, when the attempts are used up, what to do instead."""
         rule = self.decision.rule
-        verdict = "RETRY" if self.decision.retry else "DON'T RETRY"
-        lines = [f"{verdict} — rule {rule.name} ({rule.condition})"]
+        lines = [self.verdict(), f"The rule: {rule.condition}. {rule.reason}"]
         if self.decision.retry and self.band:
             low, high = self.band
             wait = f"{high:g} s" if low == high else f"between {low:g} and {high:g} s"
-            lines += [rule.reason, f"Wait {wait}, then attempt {self.attempt + 1}."]
-        else:
-            lines.append(self.decision.reason)
+            lines.append(f"Wait {wait}, then attempt {self.attempt + 1}.")
+        elif self.out_of_attempts:
+            lines.append("Report the failure with its request id; a person or a later job "
+                         "may try again.")
         return "\n".join(lines)
 
 
@@ -59,7 +90,7 @@ def explain(status: int | None = None, code: str | None = None, attempt: int = 1
     error = failure(status, code, kind)
     decision = decide(error, attempt, policy)
     band = backoff_band(attempt, policy) if decision.retry else None
-    return Explanation(error, attempt, decision, band)
+    return Explanation(error, attempt, decision, band, policy.max_attempts)
 
 
 def codes_for(status: int) -> list[str]:
@@ -67,41 +98,61 @@ def codes_for(status: int) -> list[str]:
     return sorted(code for code, error in CATALOG.items() if error.status == status)
 
 
-def retry_explorer(policy: RetryPolicy = DEFAULT_POLICY) -> Any:
-    """An ipywidgets panel: a failure and an attempt in; the decision, wait and branch out."""
-    import ipywidgets as widgets
-    from IPython.display import display
+class RetryExplorer:
+    """The explorer's widgets: the controls and verdict on the left, the lit branch beside them."""
 
-    from .diagrams import show
+    def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+        import ipywidgets as widgets
 
-    status = widgets.Dropdown(options=[*STATUSES, *NO_STATUS_KINDS], value=429,
-                              description="failure")
-    code = widgets.Dropdown(description="code")
-    attempt = widgets.IntSlider(value=1, min=1, max=policy.max_attempts, description="attempt")
-    verdict = widgets.HTML()
-    picture = widgets.Output()
+        self.policy = policy
+        self.status = widgets.Dropdown(options=[*STATUSES, *NO_STATUS_KINDS], value=429,
+                                       description="failure")
+        self.code = widgets.Dropdown(options=[NO_CODE], value=NO_CODE, description="code")
+        self.attempt = widgets.IntSlider(value=1, min=1, max=policy.max_attempts,
+                                         description="attempt")
+        self.verdict = widgets.HTML(layout=widgets.Layout(width="340px"))
+        self.picture = widgets.HTML(layout=widgets.Layout(max_height="480px", overflow="auto"))
+        controls = widgets.VBox([self.status, self.code, self.attempt, self.verdict],
+                                layout=widgets.Layout(width="360px", flex="0 0 360px"))
+        self.widget = widgets.HBox([controls, self.picture])
+        for widget in (self.status, self.code, self.attempt):
+            widget.observe(self.update, names="value")
+        self.update()
 
-    def update(*_: Any) -> None:
-        chosen = status.value
+    def explanation(self) -> Explanation:
+        """The explanation of what the controls show now."""
+        chosen = self.status.value
+        code = None if self.code.value in (None, NO_CODE) else self.code.value
         if isinstance(chosen, int):
-            options = ["(none)", *codes_for(chosen)]
-            if list(code.options) != options:
-                code.options = options
-                code.value = "(none)"
-            picked = None if code.value in (None, "(none)") else code.value
-            result = explain(chosen, picked, attempt.value, policy)
-            highlight: Any = (chosen, picked)
-        else:
-            code.options, code.value = ["(none)"], "(none)"
-            result = explain(None, None, attempt.value, policy, kind=chosen)
-            highlight = chosen
-        lines = result.text().split("\n")
-        verdict.value = (f"<b>{lines[0]}</b><br>" + "<br>".join(lines[1:]))
-        with picture:
-            picture.clear_output(wait=True)
-            display(show("03-retry-decision-tree", highlight=highlight))
+            return explain(chosen, code, self.attempt.value, self.policy)
+        return explain(None, None, self.attempt.value, self.policy, kind=chosen)
 
-    for control in (status, code, attempt):
-        control.observe(update, names="value")
-    update()
-    return widgets.VBox([widgets.HBox([status, code, attempt]), verdict, picture])
+    def update(self, *_: Any) -> None:
+        """Refresh the code list, the verdict and the picture after a control changed."""
+        from .diagrams import show
+
+        chosen = self.status.value
+        options = [NO_CODE, *codes_for(chosen)] if isinstance(chosen, int) else [NO_CODE]
+        if list(self.code.options) != options:
+            self.code.options = options
+            self.code.value = NO_CODE
+        result = self.explanation()
+        first, *rest = result.text().split("\n")
+        self.verdict.value = f"<b>{first}</b><br>" + "<br>".join(rest)
+        highlight = (chosen, None if self.code.value == NO_CODE else self.code.value) \
+            if isinstance(chosen, int) else chosen
+        self.picture.value = show("03-retry-decision-tree", highlight, caption=result.caption(),
+                                  zoom=True)._repr_html_()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        still = (control("failure", self.status.value) + control("code", self.code.value)
+                 + control("attempt", self.attempt.value) + f"<p>{self.verdict.value}</p>"
+                 + self.picture.value)
+        return widget_bundle(self.widget, "Retry explorer: run this cell in JupyterLab to pick "
+                             "a failure, a code and an attempt; shown here as first drawn.",
+                             still, **kwargs)
+
+
+def retry_explorer(policy: RetryPolicy = DEFAULT_POLICY) -> RetryExplorer:
+    """The retry explorer for a notebook cell: display it by leaving it last in the cell."""
+    return RetryExplorer(policy)

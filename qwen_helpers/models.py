@@ -1,11 +1,17 @@
-"""Which Qwen model names exist, which were retired, and the default: the one place for them.
+"""Which Qwen model names the mock serves, which were retired, and the default: the one place.
 
-Sources (see ``shared/reference/dashscope-wire.md`` §8.4):
-- retired on 2026-07-13 in Beijing and Singapore: Alibaba Cloud's decommissioning notice
-  ("model_studionotice_on_the_decommissioning_of_certain_historical_mainline_models_731");
-- current: the 2026 rate-limit and OpenAI-compatibility pages (qwen-plus, qwen-flash, qwen3-max,
-  qwen3.5-*) and, for the 3.6–3.8 generation, the names the dashscope 2.0.2 SDK's own examples
-  use (the official model page for those was not available to us).
+Such lists change — the retirement notice below was itself revised — so they are dated, and in
+live mode the course asks the service (``client.models.list()``, see
+:func:`qwen_helpers.connect.connect`) instead of trusting this file. Sources (docs/sources.md):
+
+- retired on 2026-10-10 00:00 (UTC+8) in Beijing and Singapore: qwen-turbo, qwen-vl-max,
+  qwen-vl-plus, qwq-plus, qvq-max — Alibaba Cloud's notice
+  https://www.alibabacloud.com/zh/notice/model_studionotice_on_the_decommissioning_of_certain_historical_mainline_models_731
+  as read in December 2026. An earlier reading said 2026-07-13 and listed qwen-max: qwen-max is
+  **not** retired;
+- current: the 2026 rate-limit and OpenAI-compatibility pages (qwen-max, qwen-plus, qwen-flash,
+  qwen3-max, qwen3.5-*) and, for the 3.6–3.8 generation, the names the dashscope 2.0.2 SDK's
+  own examples use (the official model page for those was not available to us).
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ DEFAULT_MODEL = "qwen-plus"
 CHEAPEST_MODEL = "qwen-flash"
 """The low-cost successor of the retired ``qwen-turbo``."""
 
-RETIREMENT_DATE = "2026-07-13"
+RETIREMENT_DATE = "2026-10-10"
+RETIREMENT_READ_ON = "2026-12"
+"""When the notice was last read: a retirement list is a dated fact."""
 RETIRED_MODELS: tuple[str, ...] = (
-    "qwen-max",
     "qwen-turbo",
     "qwen-vl-max",
     "qwen-vl-plus",
@@ -45,6 +52,7 @@ CURRENT_MODELS: dict[str, Model] = {
     m.name: m
     for m in (
         Model("qwen-plus", 32_768),
+        Model("qwen-max", 8_192),
         Model("qwen-flash", 32_768),
         Model("qwen3-max", 65_536),
         Model("qwen3.5-plus", 65_536),

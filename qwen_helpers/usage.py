@@ -22,9 +22,15 @@ from .mock.answers import count_prompt
 
 MARKETS = {"international": "USD", "ap-southeast-1": "USD", "china": "CNY", "cn-beijing": "CNY"}
 """Where a price applies, and its currency; a region name stands for its market."""
-CACHE_HIT_FRACTION = 0.4
-"""Context-cache hits cost 40 % of the input price (billing page, Apr 22 2025, international);
-applied to the China rows too, which is UNCONFIRMED."""
+CACHE_HIT_FRACTION = 0.2
+"""Implicit context-cache hits (automatic, the only kind a plain request gets) cost 20 % of the
+input price (context-cache page, updated 2026-10-11; it superseded the 40 % of the Apr 2025
+billing page). Applied to the China rows too, which is UNCONFIRMED."""
+EXPLICIT_CACHE_HIT_FRACTION = 0.1
+EXPLICIT_CACHE_CREATION_FRACTION = 1.25
+"""The explicit cache (5 minutes, asked for in the request): hits cost 10 %, writing the cache
+125 % of the input price (same page). The course sends no explicit-cache requests, and the
+usage field that would count cache writes is UNCONFIRMED, so the ledger does not apply these."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,12 @@ _BILLING = "alibabacloud.com/help/en/model-studio/billing-for-model-studio, 'min
 _CHINA = ("help.aliyun.com/en/document_detail/3023262.html, 'AI PaaS billing rules' (may be one "
           "channel's), non-thinking output")
 _AGGREGATION = "api-evangelist/qwen aggregation"
-_RETIRED = " (model retired 2026-07-13)"
+_RETIRED = " (model retired 2026-10-10)"
 PRICES: tuple[Price, ...] = (  # reference §8.5; "K" read as 1,000 so a tier is never overstated
     Price("qwen-plus", "international", 0.4, 1.2, _BILLING, "2025-04-22"),
-    Price("qwen-max", "international", 1.6, 6.4, _BILLING + _RETIRED, "2025-04-22"),
+    Price("qwen-max", "international", 1.6, 6.4, _BILLING, "2025-04-22"),
     Price("qwen-turbo", "international", 0.05, 0.2, _BILLING + _RETIRED, "2025-04-22"),
-    Price("qwen-flash", "international", 0.05, 0.40, "quoted in reference §8.5", "undated", True),
+    Price("qwen-flash", "international", 0.05, 0.40, "a third-party price list", "undated", True),
     Price("qwen3-max", "international", 1.2, None, _AGGREGATION, "2026-05", True, 32_000),
     Price("qwen3.5-plus", "international", 0.4, None, _AGGREGATION, "2026-05", True),
     Price("qwen3.5-flash", "international", 0.1, None, _AGGREGATION, "2026-05", True),

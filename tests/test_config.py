@@ -190,9 +190,42 @@ def test_an_unknown_region_is_refused_with_the_valid_ones():
     assert all(region in str(caught.value) for region in REGION_HOSTS)
 
 
-def test_a_retired_model_is_refused():
-    with pytest.raises(ConfigError, match="retired on 2026-07-13"):
+def test_a_retired_model_is_refused_in_mock_mode_with_the_dated_notice():
+    with pytest.raises(ConfigError, match="retired on 2026-10-10") as caught:
         load_settings({"QWEN_MODEL": "qwen-turbo"}, dotenv=False)
+    assert "as read in 2026-12" in str(caught.value)
+
+
+def test_qwen_max_is_not_retired():
+    """The notice was revised: qwen-max left the list, and the mock serves it."""
+    assert load_settings({"QWEN_MODEL": "qwen-max"}, dotenv=False).model == "qwen-max"
+
+
+def test_in_live_mode_the_service_decides_which_names_exist():
+    live = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32, "QWEN_MODEL": "qwen-turbo"},
+                         dotenv=False)
+    assert live.mode == "live" and live.model == "qwen-turbo"  # connect() asks the service
+
+
+def test_a_new_env_belongs_beside_env_example(tmp_path):
+    (tmp_path / ".env.example").write_text("DASHSCOPE_API_KEY=\n")
+    (tmp_path / "notebooks" / "en").mkdir(parents=True)
+    settings = load_settings({}, start=tmp_path / "notebooks" / "en")
+    assert settings.dotenv_path == tmp_path / ".env" and not settings.dotenv_found
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"QWEN_MODE": "live"}, start=tmp_path / "notebooks" / "en")
+    assert f"Create {tmp_path / '.env'} (copy {tmp_path / '.env.example'})" in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "nan", "fast", "1000"])
+def test_a_bad_time_scale_is_refused(raw):
+    with pytest.raises(ConfigError, match="QWEN_TIME_SCALE"):
+        load_settings({"QWEN_TIME_SCALE": raw}, dotenv=False)
+
+
+def test_the_time_scale_is_read():
+    assert load_settings({"QWEN_TIME_SCALE": "0.05"}, dotenv=False).time_scale == 0.05
+    assert load_settings({}, dotenv=False).time_scale == 1.0
 
 
 def test_settings_are_frozen():

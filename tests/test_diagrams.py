@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -33,6 +34,7 @@ from qwen_helpers.diagrams import (
     stale,
 )
 from qwen_helpers.diagrams import __main__ as cli
+from qwen_helpers.diagrams import highlight as svg_tools
 from qwen_helpers.diagrams.retry_tree import route as retry_route
 from qwen_helpers.diagrams.style import FONT, MONO, NODE_KINDS
 from qwen_helpers.errors import COMPATIBLE_TO_NATIVE, to_qwen_error
@@ -42,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REFRESH = "run `python -m qwen_helpers.diagrams`"
 DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz `dot` is not installed: "
-                               "`apt-get install graphviz` / `brew install graphviz` / `make lab`")
+                               "`make diagrams` installs it (apt-get or brew)")
 RETRY, AUTH = "03-retry-decision-tree", "01-authentication"
 HELLO = [{"role": "user", "content": "你好"}]
 SAMPLE_FAILURES = [(429, "Throttling.RateQuota"), (429, "limit_requests"),
@@ -136,17 +138,43 @@ def test_an_unknown_name_lists_the_known_ones():
         show("05-nothing")
 
 
-def test_show_displays_the_committed_render_in_jupyter():
+def _lit(svg: str) -> set[str]:
+    """The ids of the nodes and edges a highlighted SVG draws at full strength."""
+    root = ElementTree.fromstring(svg)
+    return {g.get("id") for g in root.iter("{http://www.w3.org/2000/svg}g")
+            if g.get("class") in ("node", "edge") and g.get("opacity") is None}
+
+
+def _shown_svg(diagram: Diagram) -> str:
+    """The SVG inside a diagram's HTML output, decoded from its data URI."""
+    found = re.search(r'src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', diagram._repr_html_())
+    return base64.b64decode(found.group(1)).decode()
+
+
+def test_show_displays_the_committed_render_as_an_image_with_a_sentence_as_text():
     shown = show("00-end-to-end")
-    assert isinstance(shown, Diagram) and repr(shown) == "Diagram('00-end-to-end')"
-    assert shown._repr_svg_().startswith("<svg") and shown._repr_svg_().rstrip().endswith("</svg>")
+    bundle = shown._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}
+    assert bundle["text/html"].startswith("<img") and "Diagram(" not in bundle["text/plain"]
+    assert "[diagram 00-end-to-end" in bundle["text/plain"]
+    svg = _shown_svg(shown)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    committed = path("00-end-to-end").read_text(encoding="utf-8")
+    assert svg == committed[committed.find("<svg"):]
+
+
+@pytest.mark.parametrize("name", names())
+def test_every_render_carries_the_ids_of_its_nodes_and_edges(name):
+    graph = render.spec(name).build()
+    expected = ({f"n/{n}" for n in graph.nodes} | {f"e/{e.id}" for e in graph.edges})
+    assert svg_tools.ids_in(path(name).read_text(encoding="utf-8")) == expected, REFRESH
 
 
 def test_other_diagrams_highlight_node_and_edge_ids():
-    dot = source("02-request-lifecycle", highlight=["s5", "s5->error"])
-    assert dot.count("▶") == 3  # s5, the edge, and the node at its other end
+    shown = show("02-request-lifecycle", highlight=["s5", "s5->error"])
+    assert _lit(shown.svg) == {"n/s5", "e/s5->error", "n/error"}  # and the edge's other end
     with pytest.raises(ValueError, match="no such node or edge"):
-        source("02-request-lifecycle", highlight="step-99")
+        show("02-request-lifecycle", highlight="step-99")
 
 
 # --- one look for all seven --------------------------------------------------------------
@@ -214,12 +242,10 @@ def test_each_key_s_path_ends_where_the_mock_answers(mock, key):
 
 @pytest.mark.parametrize("key", list(AUTH_ROUTES))
 def test_highlighting_a_key_marks_exactly_its_path(key):
-    dot = source(AUTH, highlight=key)
-    lit = {line.split(" [")[0].strip() for line in dot.splitlines() if "▶" in line
-           and "graph [" not in line}
-    ends = {f'"{n}"' for e in AUTH_ROUTES[key] for n in _ends(AUTH, e)}
-    assert {x for x in lit if "->" not in x} == ends
-    assert sum("->" in x for x in lit) == len(AUTH_ROUTES[key])
+    lit = _lit(show(AUTH, highlight=key).svg)
+    ends = {f"n/{n}" for e in AUTH_ROUTES[key] for n in _ends(AUTH, e)}
+    assert {x for x in lit if x.startswith("n/")} == ends
+    assert {x for x in lit if x.startswith("e/")} == {f"e/{e}" for e in AUTH_ROUTES[key]}
 
 
 def _ends(name: str, edge_id: str) -> tuple[str, str]:
@@ -227,26 +253,27 @@ def _ends(name: str, edge_id: str) -> tuple[str, str]:
     return edge.tail, edge.head
 
 
-@needs_dot
 @pytest.mark.parametrize("key", list(AUTH_ROUTES))
-def test_show_re_renders_with_the_key_s_branch(key):
+def test_show_lights_the_key_s_branch_on_the_committed_render(key):
     shown = show(AUTH, highlight=key)
-    assert "▶" in shown.svg and shown.highlight == key
-    assert "source-sha256" not in shown.svg
+    assert shown.caption and html.escape(shown.caption) in shown._repr_html_()
+    assert "source-sha256" not in _shown_svg(shown) and _lit(_shown_svg(shown))
 
 
-@needs_dot
 @pytest.mark.parametrize("failure", [(429, "Throttling.RateQuota"), (400, "Arrearage"),
                                      (504, None), "timeout"], ids=str)
-def test_show_re_renders_the_retry_tree_with_the_branch_lit(failure):
-    shown = show(RETRY, highlight=failure)
-    assert shown._repr_svg_().startswith("<svg") and "▶" in shown.svg
-    assert repr(shown) == f"Diagram({RETRY!r}, highlight={failure!r})"
+def test_zooming_frames_the_deciding_rule_and_drops_what_is_out_of_view(failure):
+    whole, zoomed = show(RETRY, highlight=failure), show(RETRY, highlight=failure, zoom=True)
+    rule = retry_route(failure)[0][-1].removeprefix("yes:")
+    assert {f"n/rule_{rule}", f"n/leaf_{rule}", f"e/yes:{rule}"} <= _lit(zoomed.svg)
+    height = float(ElementTree.fromstring(zoomed.svg).get("height").removesuffix("pt"))
+    assert height < 300, f"the zoomed picture is {height} pt tall"
+    assert len(zoomed.svg) < len(whole.svg) / 3
 
 
 def test_an_unknown_key_is_refused_with_the_allowed_ones():
     with pytest.raises(ValueError, match="'mock-key-arrears'"):
-        source(AUTH, highlight="sk-not-a-teaching-key")
+        show(AUTH, highlight="sk-not-a-teaching-key")
 
 
 # --- the retry tree, generated from RULES ---------------------------------------------------
@@ -254,7 +281,7 @@ def test_an_unknown_key_is_refused_with_the_allowed_ones():
 def _rows_in_the_diagram() -> list[tuple[str, bool, str, str]]:
     """(rule name, retry, condition, reason) for every yes-edge of the committed .dot."""
     dot = source_path(RETRY).read_text(encoding="utf-8")
-    labels = dict(re.findall(r'^\s*"(\w+)" \[label=<(.*)>, shape=', dot, re.M))
+    labels = dict(re.findall(r'^\s*"(\w+)" \[id="[^"]*", label=<(.*)>, shape=', dot, re.M))
 
     def lines(label: str) -> str:
         text = re.search(r'<FONT POINT-SIZE="10"[^>]*>(.*)</FONT>', label).group(1)
@@ -287,9 +314,8 @@ def test_highlighting_a_status_and_code_lights_the_rule_that_decides(failure):
     rule = retry.matching_rule(to_qwen_error({"status_code": failure[0], "code": failure[1]}))
     assert ids[-1] == f"yes:{rule.name}" and rule.name in caption
     assert ("RETRY" if rule.retry else "DON'T RETRY") in caption
-    dot = source(RETRY, highlight=failure)
-    lit_leaves = re.findall(r'^\s*"(leaf_\w+)" \[label=<<B>▶', dot, re.M)
-    assert lit_leaves == [f"leaf_{rule.name}"]
+    lit = _lit(show(RETRY, highlight=failure).svg)
+    assert {x for x in lit if x.startswith("n/leaf_")} == {f"n/leaf_{rule.name}"}
 
 
 @settings(max_examples=200, deadline=None)
@@ -322,19 +348,18 @@ def test_a_caught_sdk_exception_highlights_its_branch(mock, key):
 
 def test_a_bad_highlight_for_the_retry_tree_says_what_is_allowed():
     with pytest.raises(ValueError, match=r"\(status, code\)"):
-        source(RETRY, highlight=("429", "Throttling"))
+        show(RETRY, highlight=("429", "Throttling"))
     with pytest.raises(ValueError, match="kind"):
-        source(RETRY, highlight=3.5)
+        show(RETRY, highlight=3.5)
 
 
 # --- without Graphviz ----------------------------------------------------------------------
 
-def test_without_dot_show_still_displays_and_highlight_says_what_to_install(monkeypatch):
+def test_without_dot_show_and_highlight_work_and_only_rendering_needs_it(monkeypatch):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
-    assert "<svg" in show(RETRY)._repr_svg_()
+    assert "<img" in show(RETRY)._repr_html_()
+    assert _lit(show(RETRY, highlight=(429, "Throttling.RateQuota"), zoom=True).svg)
+    assert _lit(show(AUTH, highlight="mock-key-arrears").svg)
     with pytest.raises(GraphvizNotFound) as missing:
-        show(RETRY, highlight=(429, "Throttling.RateQuota"))
-    message = str(missing.value)
-    for advice in ("apt-get install graphviz", "brew install graphviz", "make lab"):
-        assert advice in message
-    assert f"show({RETRY!r}) still displays" in message
+        render.render_all()
+    assert "make diagrams" in str(missing.value)

@@ -21,7 +21,19 @@ def test_waits_follow_the_attempt_and_stop_at_the_last():
     policy = RetryPolicy(jitter="none")
     assert [explain(503, None, n, policy).band for n in (1, 2, 3)] == [(1, 1), (2, 2), (4, 4)]
     last = explain(503, None, policy.max_attempts, policy)
-    assert not last.decision.retry and "giving up" in last.text()
+    assert not last.decision.retry and "give up" in last.text()
+
+
+def test_out_of_attempts_the_verdict_and_the_caption_say_both_things():
+    """At 503, attempt 4 of 4: the rule says retry, the attempt budget says stop — both say so."""
+    last = explain(503, None, attempt=4)
+    assert last.out_of_attempts
+    assert last.verdict().startswith("DON'T RETRY") and "says retry" in last.verdict()
+    assert "RETRY" in last.caption() and "STOP" in last.caption()
+    assert "attempt 4 of 4" in last.verdict() and "attempt 4 of 4" in last.caption()
+    early = explain(503, None, attempt=1)
+    assert not early.out_of_attempts and "STOP" not in early.caption()
+    assert early.verdict().startswith("RETRY")
 
 
 @pytest.mark.parametrize("kind", NO_STATUS_KINDS)
@@ -36,8 +48,7 @@ def test_a_failure_needs_a_status_or_a_kind():
 
 def test_the_widgets_respond_to_a_change():
     panel = retry_explorer()
-    status, code, attempt = panel.children[0].children
-    verdict = panel.children[1]
+    status, code, attempt, verdict = panel.status, panel.code, panel.attempt, panel.verdict
     status.value = 400
     assert code.value == "(none)" and "bad_request" in verdict.value
     code.value = "Arrearage"
@@ -45,3 +56,20 @@ def test_the_widgets_respond_to_a_change():
     status.value = 429
     attempt.value = 2
     assert "RETRY" in verdict.value and "attempt 3" in verdict.value
+    assert "rule 11" in panel.picture.value or "429" in panel.picture.value
+
+
+def test_the_lit_branch_is_drawn_beside_the_controls_and_agrees_with_the_verdict():
+    panel = retry_explorer()
+    controls, picture = panel.widget.children
+    assert panel.verdict in controls.children and picture is panel.picture
+    panel.status.value, panel.attempt.value = 503, 4
+    assert "budget says STOP" in panel.picture.value and "give up" in panel.verdict.value
+    assert 'src="data:image/svg+xml;base64,' in panel.picture.value
+
+
+def test_opened_without_a_kernel_it_shows_a_sentence_and_a_still_picture():
+    bundle = retry_explorer()._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].startswith("Retry explorer:") and "VBox" not in bundle["text/plain"]
+    assert "<img" in bundle["text/html"] and "RETRY" in bundle["text/html"]

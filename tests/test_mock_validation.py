@@ -98,7 +98,7 @@ def test_schema_violations_native(post, body, code, message):
     assert error["code"] == code and message in error["message"]
 
 
-@pytest.mark.parametrize("model", ["qwen-foo", "qwen-turbo", "qwen-max"])
+@pytest.mark.parametrize("model", ["qwen-foo", "qwen-turbo", "qwq-plus"])
 def test_unknown_and_retired_models_are_404(post, model):
     compatible = post(CHAT, {"model": model, "messages": HELLO})
     assert compatible.status_code == 404

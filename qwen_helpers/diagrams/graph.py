@@ -1,9 +1,8 @@
 """The DOT writer: nodes, edges and clusters built in Python, written out in the house style.
 
 A diagram module builds a :class:`Graph` (``g.node(...)``, ``g.edge(...)``, ``g.cluster(...)``) and
-:meth:`Graph.to_dot` writes it with :mod:`.style`'s attributes. ``to_dot(lit=...)`` emphasises a
-path: the ids in ``lit`` (node ids and edge ids) are drawn thick and purple and marked ▶, the rest
-greyed out.
+:meth:`Graph.to_dot` writes it with :mod:`.style`'s attributes. Every node and edge gets an ``id``
+that Graphviz copies into the SVG, so :mod:`.highlight` can light a path on the committed render.
 """
 
 from __future__ import annotations
@@ -11,17 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .highlight import edge_id, node_id
 from .style import (
     CLUSTER_FILL,
     CLUSTER_LINE,
-    DIM_FILL,
-    DIM_INK,
-    DIM_LINE,
     EDGE_DEFAULTS,
     EDGE_KINDS,
     EDGE_MARKS,
     FONT,
-    HIGHLIGHT,
     INK,
     MUTED,
     NODE_DEFAULTS,
@@ -124,14 +120,9 @@ class Graph:
         """Every node id and edge id: the names a highlight may use."""
         return set(self.nodes) | {e.id for e in self.edges}
 
-    def to_dot(self, lit: frozenset[str] = frozenset(), caption: str = "") -> str:
-        """The DOT source; the ids in ``lit`` are emphasised and everything else greyed."""
-        unknown = sorted(set(lit) - self.ids())
-        if unknown:
-            raise ValueError(f"{self.name}: cannot highlight {unknown}: no such node or edge")
+    def to_dot(self) -> str:
+        """The DOT source."""
         title = rich(f"{self.title}  {self.zh}".strip(), INK, 16, bold=True)
-        if caption:
-            title += "<BR/>" + rich(f"▶ {caption}", HIGHLIGHT, bold=True)
         graph = {"label": f"<{title}>", "labelloc": "t", "fontname": FONT, "fontsize": "12",
                  "fontcolor": INK, "bgcolor": "white",
                  "pad": "0.25", "nodesep": "0.3", "ranksep": "0.4", "newrank": "true",
@@ -153,53 +144,42 @@ class Graph:
             frame = {"label": f"<{label}>", "labeljust": "l", "color": CLUSTER_LINE,
                      "fillcolor": CLUSTER_FILL, "style": "rounded,filled"}
             out += [f"  subgraph {quote('cluster_' + c.id)} {{", f"    graph {attr_list(frame)};"]
-            out += [f"    {self._node_dot(self.nodes[n], lit)}" for n in c.nodes]
+            out += [f"    {self._node_dot(self.nodes[n])}" for n in c.nodes]
             out.append("  }")
-        out += [f"  {self._node_dot(n, lit)}" for n in self.nodes.values() if n.id not in placed]
+        out += [f"  {self._node_dot(n)}" for n in self.nodes.values() if n.id not in placed]
         out += [f"  {{rank=same; {'; '.join(quote(n) for n in rank)};}}" for rank in self.ranks]
-        out += [f"  {self._edge_dot(e, lit)}" for e in self.edges]
+        out += [f"  {self._edge_dot(e)}" for e in self.edges]
         out.append("}")
         return "\n".join(out) + "\n"
 
-    def _node_dot(self, node: Node, lit: frozenset[str]) -> str:
+    def _node_dot(self, node: Node) -> str:
         look = NODE_KINDS[node.kind]
-        on, dim = node.id in lit, bool(lit) and node.id not in lit
-        ink, soft = (DIM_INK, DIM_INK) if dim else (INK, MUTED)
-        mark = ("▶ " if on else "") + look.mark
         brk = '<BR ALIGN="LEFT"/>' if node.align == "left" else "<BR/>"
-        rows = [rich(f"{mark}{node.title}", ink, bold=True)]
+        rows = [rich(f"{look.mark}{node.title}", INK, bold=True)]
         if node.zh and (node.kind == "decision" or self.zh_below):
-            rows.append(rich(node.zh, soft, 11))
+            rows.append(rich(node.zh, MUTED, 11))
         elif node.zh:
-            rows[0] += rich("  " + node.zh, soft)
+            rows[0] += rich("  " + node.zh, MUTED)
         if node.lines:
-            color = ink if node.kind == "note" else soft
+            color = INK if node.kind == "note" else MUTED
             rows.append(font(brk.join(rich(text) for text in node.lines), color, 10))
         label = brk.join(rows) + (brk if node.align == "left" else "")
         if node.width:  # a fixed-width cell, so a column of boxes lines up
             cell = f'WIDTH="{node.width * 72:.0f}" ALIGN="{node.align.upper()}"'
             label = (f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR><TD {cell} '
                      f'BALIGN="{node.align.upper()}">{label}</TD></TR></TABLE>')
-        attrs = {"label": f"<{label}>", "shape": look.shape, "style": look.style,
-                 "fillcolor": DIM_FILL if dim else look.fill,
-                 "color": HIGHLIGHT if on else DIM_LINE if dim else look.line,
-                 "penwidth": "3" if on else "1.2"}
+        attrs = {"id": node_id(node.id), "label": f"<{label}>", "shape": look.shape,
+                 "style": look.style, "fillcolor": look.fill, "color": look.line,
+                 "penwidth": "1.2"}
         if look.margin:
             attrs["margin"] = look.margin
         attrs.update(node.attrs)
         return f"{quote(node.id)} {attr_list(attrs)};"
 
-    def _edge_dot(self, edge: Edge, lit: frozenset[str]) -> str:
-        on, dim = edge.id in lit, bool(lit) and edge.id not in lit
-        attrs = dict(EDGE_KINDS[edge.kind])
+    def _edge_dot(self, edge: Edge) -> str:
+        attrs = {"id": edge_id(edge.id), **EDGE_KINDS[edge.kind]}
         label = edge.label and EDGE_MARKS.get(edge.kind, "") + edge.label
-        if on:
-            attrs.update(color=HIGHLIGHT, penwidth="3.2", arrowsize="1.1")
-            label = f"▶ {label}" if label else "▶"
-        elif dim:
-            attrs.update(color=DIM_LINE)
         if label:
-            color = HIGHLIGHT if on else DIM_INK if dim else INK
-            attrs["label"] = f"<{rich(label, color, bold=on)}>"
+            attrs["label"] = f"<{rich(label, INK)}>"
         attrs.update(edge.attrs)
         return f"{quote(edge.tail)} -> {quote(edge.head)} {attr_list(attrs)};"

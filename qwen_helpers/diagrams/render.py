@@ -1,5 +1,8 @@
 """Write the DOT sources, render them with Graphviz, and show a diagram in a notebook.
 
+Only :func:`render_all` (``make diagrams``) needs Graphviz's ``dot``. :func:`show` displays the
+committed render and lights a path on it at run time, so a learner never needs Graphviz.
+
 Each committed SVG records the SHA-256 of the source it was rendered from, as the XML comment
 ``<!-- source-sha256: … -->``: the test that keeps renders fresh compares that hash, never the
 SVG bytes, which differ between Graphviz versions.
@@ -7,7 +10,9 @@ SVG bytes, which differ between Graphviz versions.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import re
 import shutil
 import subprocess
@@ -17,14 +22,15 @@ from pathlib import Path
 
 from . import auth, flows, retry_tree, scenarios
 from .graph import Graph
+from .highlight import edge_id, frame, light, node_id
 from .style import SVG_FONT_STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "diagrams" / "src"
 RENDER = ROOT / "diagrams" / "render"
-INSTALL_HINT = ("Install Graphviz: `sudo apt-get install graphviz fonts-noto-cjk` (Debian, "
-                "Ubuntu), `brew install graphviz` (macOS), or run `make lab` in the project "
-                "folder, which installs it.")
+INSTALL_HINT = ("Install Graphviz: `make diagrams` installs it on Debian/Ubuntu (apt-get) and "
+                "macOS (brew); elsewhere see https://graphviz.org/download/. Only regenerating "
+                "the diagrams needs it: the course shows the committed renders.")
 _HASH = re.compile(r"<!-- source-sha256: ([0-9a-f]{64}) -->")
 
 
@@ -70,27 +76,41 @@ def spec(name: str) -> Spec:
     raise KeyError(f"no diagram called {name!r}; known: {', '.join(SPECS)}")
 
 
-def source(name: str, highlight: object = None) -> str:
-    """The DOT text of a diagram, with the path for ``highlight`` emphasised if given."""
+def source(name: str) -> str:
+    """The DOT text of a diagram, as its Python definition writes it now."""
+    return spec(name).build().to_dot()
+
+
+def lit_ids(name: str, highlight: object) -> tuple[frozenset[str], str]:
+    """The SVG ids a highlight lights (each edge with both its ends) and the caption it earns.
+
+    ``highlight`` is a teaching key for ``01-authentication``, a ``(status, code)`` pair or a
+    kind for ``03-retry-decision-tree``, and node or edge ids for the others.
+    """
+    ids, caption, ends = _route(name, highlight)
+    return _svg_ids(ids, ends), caption
+
+
+def _route(name: str, highlight: object) -> tuple[tuple[str, ...], str, dict[str, tuple]]:
+    """The graph ids on the highlighted path, in order; its caption; every edge's two ends."""
     s = spec(name)
     graph = s.build()
-    if highlight is None:
-        return graph.to_dot()
     if s.route is not None:
         ids, caption = s.route(highlight)
     else:
         ids = (highlight,) if isinstance(highlight, str) else tuple(highlight)  # type: ignore
         caption = ""
-    return graph.to_dot(_with_ends(graph, ids), caption)
+    unknown = sorted(set(ids) - graph.ids())
+    if unknown:
+        raise ValueError(f"{s.name}: cannot highlight {unknown}: no such node or edge")
+    return tuple(ids), caption, {e.id: (e.tail, e.head) for e in graph.edges}
 
 
-def _with_ends(graph: Graph, ids: Iterable[str]) -> frozenset[str]:
-    """The given node and edge ids plus the nodes at both ends of each edge."""
-    ends = {e.id: (e.tail, e.head) for e in graph.edges}
-    lit = set(ids)
-    for i in list(lit):
-        lit.update(ends.get(i, ()))
-    return frozenset(lit)
+def _svg_ids(ids: Iterable[str], ends: dict[str, tuple]) -> frozenset[str]:
+    """The SVG ids of graph ids: each edge with the nodes at both its ends."""
+    edges = {i for i in ids if i in ends}
+    nodes = {i for i in ids if i not in ends} | {n for i in edges for n in ends[i]}
+    return frozenset({node_id(n) for n in nodes} | {edge_id(e) for e in edges})
 
 
 def path(name: str) -> Path:
@@ -175,37 +195,59 @@ def stale() -> list[str]:
 
 
 class Diagram:
-    """A rendered diagram that Jupyter displays as SVG."""
+    """A diagram for a notebook: an image wherever the notebook is read, a sentence as text.
 
-    def __init__(self, name: str, svg: str, highlight: object = None) -> None:
-        self.name, self.svg, self.highlight = name, svg, highlight
+    Jupyter shows it as HTML — an ``<img>`` holding the SVG — which JupyterLab displays even in
+    a notebook it does not trust (a fresh clone), as GitHub and a static site do.
+    """
 
-    def _repr_svg_(self) -> str:
+    def __init__(self, name: str, svg: str, caption: str = "") -> None:
+        self.name, self.svg, self.caption = name, svg, caption
+
+    def data_uri(self) -> str:
+        """The SVG as a ``data:`` URI, for an ``<img>``."""
         start = self.svg.find("<svg")
-        return self.svg[start:] if start >= 0 else self.svg
+        body = self.svg[start:] if start >= 0 else self.svg
+        return "data:image/svg+xml;base64," + base64.b64encode(body.encode()).decode()
+
+    def _repr_html_(self) -> str:
+        alt = html.escape(self.caption or spec(self.name).caption, quote=True)
+        caption = (f'<div style="color:#7B2CBF;font-weight:bold">▶ {html.escape(self.caption)}'
+                   "</div>" if self.caption else "")
+        return (f'{caption}<img src="{self.data_uri()}" alt="{alt}" '
+                'style="max-width:100%;height:auto">')
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict[str, str]:
+        return {"text/html": self._repr_html_(), "text/plain": str(self)}
+
+    def __str__(self) -> str:
+        lit = f", highlighted: {self.caption}" if self.caption else ""
+        return (f"[diagram {self.name} — {spec(self.name).caption}{lit}. It is a picture: open "
+                "the notebook in JupyterLab or on the course site to see it.]")
 
     def __repr__(self) -> str:
-        lit = "" if self.highlight is None else f", highlight={self.highlight!r}"
-        return f"Diagram({self.name!r}{lit})"
+        return f"Diagram({self.name!r}, caption={self.caption!r})"
 
 
-def show(name: str, highlight: object = None) -> Diagram:
-    """A diagram for a notebook; with ``highlight`` it is re-rendered with that path emphasised.
+def show(name: str, highlight: object = None, *, caption: str | None = None,
+         zoom: bool = False) -> Diagram:
+    """A committed diagram for a notebook, with the path for ``highlight`` lit if given.
 
     ``highlight`` is a teaching key for ``01-authentication`` (``""`` = no key), a
-    ``(status, code)`` pair for ``03-retry-decision-tree``, and node ids for the others.
+    ``(status, code)`` pair or a kind for ``03-retry-decision-tree``, and node or edge ids for
+    the others. ``caption`` replaces the caption the highlight earns; ``zoom`` crops the picture
+    to the lit path's last steps (for a tall tree). No Graphviz needed.
     """
     s = spec(name)
+    if not path(s.name).exists():
+        raise FileNotFoundError(f"{path(s.name)} does not exist: run `make diagrams` in the "
+                                "project folder to render it.")
+    svg = path(s.name).read_text(encoding="utf-8")
     if highlight is None:
-        if not path(s.name).exists():
-            raise FileNotFoundError(f"{path(s.name)} does not exist: run `python -m "
-                                    "qwen_helpers.diagrams` in the project folder to render it.")
-        return Diagram(s.name, path(s.name).read_text(encoding="utf-8"))
-    text = source(s.name, highlight)
-    try:
-        svg = render_svg(text)
-    except GraphvizNotFound as missing:
-        raise GraphvizNotFound(f"Highlighting re-renders {s.name} with Graphviz, and {missing} "
-                               f"Without it, show({s.name!r}) still displays the committed "
-                               "render.") from None
-    return Diagram(s.name, svg, highlight)
+        return Diagram(s.name, svg, caption or "")
+    ids, earned, ends = _route(s.name, highlight)
+    svg = light(svg, _svg_ids(ids, ends))
+    if zoom:  # the path's last two steps: for the retry tree, the deciding rule and its leaf
+        svg = frame(svg, _svg_ids(ids[-2:], ends))
+    return Diagram(s.name, svg, earned if caption is None else caption)
+

@@ -3,8 +3,8 @@
 Every diagram is a :class:`~qwen_helpers.diagrams.graph.Graph` written out with these
 attributes, so all seven look alike. Success and failure differ in more than colour: a failure
 node or edge is dashed and its label starts with ✗, a success node starts with ✓, a retry is
-dotted and starts with ↻. A highlighted path is thicker, purple, and every element on it is
-marked ▶, while the rest of the picture is greyed out.
+dotted and starts with ↻. A highlighted path (drawn at run time on the committed render, by
+:mod:`.highlight`) is thick and purple while the rest of the picture fades.
 
 In a label, text between backticks is set in the monospaced font: ``"read `usage.prompt_tokens`"``.
 """
@@ -26,7 +26,6 @@ SVG_FONT_STACKS = {
 
 INK, MUTED, LINE = "#1F2933", "#52606D", "#616E7C"
 HIGHLIGHT = "#7B2CBF"
-DIM_INK, DIM_LINE, DIM_FILL = "#A3ACB9", "#CBD2D9", "#F5F7FA"
 CLUSTER_FILL, CLUSTER_LINE = "#F8FAFC", "#BCCCDC"
 
 

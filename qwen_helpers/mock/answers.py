@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,15 +138,42 @@ class Recordings:
         return path
 
 
-def stand_in(request: ChatRequest) -> str:
-    """The deterministic answer for a request no recording matches: plainly a mock answer."""
+def _question(request: ChatRequest) -> str:
+    """The last user message's text (the text parts of a list content), spaces collapsed."""
     last = next((m.get("content") or "" for m in reversed(request.messages)
                  if m["role"] == "user"), "")
-    snippet = " ".join(last.split())
-    snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+    if isinstance(last, list):
+        last = " ".join(part.get("text", "") for part in last if isinstance(part, dict))
+    return " ".join(str(last).split())
+
+
+def is_chinese(text: str) -> bool:
+    """True when ``text`` holds a Chinese character (then the mock answers in Chinese)."""
+    return bool(_HAN.search(text))
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def stand_in(request: ChatRequest) -> str:
+    """The deterministic answer for a request no recording matches: plainly a mock answer,
+    in the question's language (Chinese for a question with Chinese in it, else English)."""
+    question = _question(request)
+    snippet = question if len(question) <= 60 else question[:57] + "..."
+    if is_chinese(question):
+        return (f"这是本地 DashScope 模拟服务（mock）给出的回答：没有录制的回答与这个请求匹配。"
+                f"你问的是：\u201c{snippet}\u201d。配置真实的 API Key 后，{request.model} "
+                f"会真正回答这个问题。")
     return (f"This is a mock answer from the local DashScope mock: no recording matches this "
             f"request. You asked: \u201c{snippet}\u201d. With a real API key, {request.model} "
             f"answers it for real.")
+
+
+def stand_in_reasoning(request: ChatRequest) -> str:
+    """The stand-in reasoning of a thinking request no recording matches."""
+    if is_chinese(_question(request)):
+        return "这是模拟服务给出的思考过程：没有录制的回答与这个请求匹配。"
+    return "This is mock reasoning: no recording matches this request."
 
 
 def answer(request: ChatRequest, recordings: Recordings) -> Answer:
@@ -161,7 +189,7 @@ def answer(request: ChatRequest, recordings: Recordings) -> Answer:
         content = "" if recorded.get("tool_calls") else stand_in(request)
     reasoning = recorded.get("reasoning_content")
     if request.params.get("enable_thinking") and reasoning is None:
-        reasoning = "This is mock reasoning: no recording matches this request."
+        reasoning = stand_in_reasoning(request)
     if not request.params.get("enable_thinking"):
         reasoning = None
     result = Answer(content, recorded.get("finish_reason", "stop"), reasoning,

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from ..models import CURRENT_MODELS
 from . import errors, wire
+from . import pace as pacing
 from .answers import Answer, answer
 from .requests import ChatRequest, Rejected, load_body, parse_compatible, parse_native
 from .responses import error_response, headers_for, respond, status_response
@@ -31,6 +32,11 @@ async def chat(request: web.Request) -> web.StreamResponse:
     except ValueError as exc:
         return respond(request, 400, f"X-Mock-Scenario: {exc}".encode(), "text/plain")
     entry["scenario"] = str(step) if step else None
+    try:
+        pace = pacing.parse(request.headers.get(pacing.HEADER), pacing.Pace(
+            state.config.ttft, state.config.tokens_per_second))
+    except ValueError as exc:
+        return respond(request, 400, str(exc).encode(), "text/plain")
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
@@ -72,8 +78,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
     config = state.config
     await _pause(config.latency + (step.arg if step and step.kind == "stall" else 0))
     if chat_request.stream:
-        return await _stream(request, chat_request, result, step)
-    await _pause(config.ttft + result.output_tokens / config.tokens_per_second)
+        return await _stream(request, chat_request, result, step, pace)
+    await _pause(pace.ttft + result.output_tokens / pace.tokens_per_second)
     return _complete(request, chat_request, result, step)
 
 
@@ -118,7 +124,7 @@ class _CutResponse(web.Response):
 
 
 async def _stream(request: web.Request, chat_request: ChatRequest, result: Answer,
-                  step: Step | None) -> web.StreamResponse:
+                  step: Step | None, pace: pacing.Pace) -> web.StreamResponse:
     """An answer as server-sent events, paced by the configured timing, with scripted faults."""
     state = request.app[STATE]
     config, rid, entry = state.config, request[CALL].request_id, request[CALL].entry
@@ -132,7 +138,7 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
         events = [wire.native_sse(n, e) for n, e in enumerate(wire.native_events(
             chat_request, result, rid, config.tokens_per_chunk), start=1)]
     fault_at = step.arg if step and step.kind in ("cut", "freeze", "malformed", "error") else None
-    per_chunk = config.tokens_per_chunk / config.tokens_per_second
+    per_chunk = config.tokens_per_chunk / pace.tokens_per_second
     first_token = 1 if compatible else 0  # a compatible stream opens with a role-only chunk
     loop = asyncio.get_running_loop()
     state.active_streams += 1
@@ -147,7 +153,7 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
                 await _fault(request, response, step, chat_request, number)
                 return response
             if number >= first_token:
-                due += config.ttft if number == first_token else per_chunk
+                due += pace.ttft if number == first_token else per_chunk
             # Each event is due at a time fixed from the start (no drift from late wake-ups).
             # Events due within the timer's resolution go out together in one write.
             wait = started + due - loop.time()
