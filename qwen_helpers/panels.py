@@ -11,6 +11,7 @@ prefers the widget itself.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 STILL_STYLE = "border:1px solid #cbd2d9;border-radius:4px;padding:8px;max-width:900px"
@@ -31,3 +32,13 @@ def control(label: str, value: object) -> str:
     return (f'<span style="margin-right:14px"><b>{html.escape(label)}</b> '
             f'<code style="border:1px solid #cbd2d9;padding:1px 6px">'
             f"{html.escape(str(value))}</code></span>")
+
+
+class Panel:
+    """A widget with its sentence and still picture (the still is drawn when it is shown)."""
+
+    def __init__(self, widget: Any, sentence: str, still: Callable[[], str]) -> None:
+        self.widget, self.sentence, self.still = widget, sentence, still
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        return widget_bundle(self.widget, self.sentence, self.still(), **kwargs)

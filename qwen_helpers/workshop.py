@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from .mock.scenarios import parse
+from .panels import Panel, control
 
 PRESETS: dict[str, str] = {
     "normal answers": "",
@@ -110,7 +111,7 @@ def apply_choice(preset: str, custom: str = "", key: str = "", *,
     return f"✓ {who}: {describe(sequence)}"
 
 
-def fault_panel(mock_url: str | None = None) -> Any:
+def fault_panel(mock_url: str | None = None) -> Panel:
     """The instructor's panel (ipywidgets): pick a fault, apply it to the room, clear it."""
     import ipywidgets as widgets
 
@@ -142,8 +143,12 @@ def fault_panel(mock_url: str | None = None) -> Any:
     refresh.on_click(lambda _: show_status())
     show_status()
     title = widgets.HTML(f"<b>Fault panel</b> · mock at <code>{url}</code>")
-    return widgets.VBox([title, preset, custom, key, widgets.HBox([apply, clear, refresh]),
-                         result, status])
+    panel = widgets.VBox([title, preset, custom, key, widgets.HBox([apply, clear, refresh]),
+                          result, status])
+    return Panel(panel, "Fault panel: run this cell in JupyterLab to set the room's faults; "
+                 "its state when first shown is drawn here.",
+                 lambda: title.value + "<br>" + control("fault", preset.value)
+                 + control("sequence", custom.value or "—") + f"<br>{status.value}")
 
 
 def _request(method: str, path: str, mock_url: str | None, **options: Any) -> dict[str, Any]:

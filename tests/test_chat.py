@@ -48,3 +48,45 @@ def test_the_chat_box_fills_its_transcript_and_reports_a_broken_stream(mock, key
     assert broken is not None and broken.complete is False
     assert "&lt;again&gt;" in box.view.value and "the stream broke" in box.view.value
     assert len(box.conversation.messages) == 3
+
+
+def test_enter_in_the_text_box_sends_as_the_button_does(mock, key):
+    box = ChatBox(conversation(mock, key))
+    box.box.value = "你是谁？"
+    box._on_key(box.box, {"event": "submit"}, [])  # the message the browser sends on Enter
+    assert ANSWER in box.view.value and box.box.value == ""
+    box._on_key(box.box, {"event": "focus"}, [])  # any other event sends nothing
+    assert len(box.conversation.messages) == 3
+
+
+def test_opened_without_a_kernel_the_box_shows_its_transcript_and_a_sentence(mock, key):
+    box = ChatBox(conversation(mock, key))
+    box.send("你是谁？")
+    bundle = box._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("Chat box:") and "VBox" not in bundle["text/plain"]
+    assert ANSWER in bundle["text/html"] and "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_a_question_no_recording_holds_is_answered_in_its_language(mock, key):
+    chat = conversation(mock, key)
+    chinese = chat.send("今天杭州天气怎么样？").text
+    english = chat.send("What is the weather in Hangzhou today?").text
+    assert "模拟服务" in chinese and "今天杭州天气怎么样" in chinese
+    assert english.startswith("This is a mock answer") and "Hangzhou" in english
+
+
+def test_a_chat_can_ask_the_mock_for_a_reading_pace(mock, key):
+    from dataclasses import replace
+
+    from qwen_helpers.config import load_settings
+    from qwen_helpers.connect import mock_pace
+
+    settings = replace(load_settings({"QWEN_TIME_SCALE": "0.5"}, dotenv=False))
+    headers = mock_pace(settings, ttft=0.4, tokens_per_second=30)
+    assert headers == {"X-Mock-Pace": "ttft=0.2,tps=60"}
+    live = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32}, dotenv=False)
+    assert mock_pace(live) == {}  # the real service is never sent a mock's header
+    client = OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    result = Conversation(client, "qwen-plus", extra_headers=headers).send("你是谁？")
+    assert result.complete and result.ttft >= 0.2
+    assert result.total_time >= 0.2 + (result.output_tokens - 1) / 60 * 0.9

@@ -124,7 +124,7 @@ def test_thinking_stream_carries_reasoning_first(client):
     deltas = [c.choices[0].delta for c in stream]
     assert deltas[0].content is None and deltas[0].model_extra["reasoning_content"] == ""
     reasoning = "".join(d.model_extra.get("reasoning_content") or "" for d in deltas)
-    assert reasoning.startswith("This is mock reasoning")
+    assert reasoning.startswith("这是模拟服务给出的思考过程")  # a Chinese question
 
 
 def test_thinking_without_stream_is_refused(client):

@@ -158,8 +158,8 @@ def test_thinking_requires_incremental_message_stream(native):
                                  **native))
     reasoning = "".join(p.output.choices[0].message.reasoning_content or "" for p in parts)
     content = "".join(p.output.choices[0].message.content or "" for p in parts)
-    assert reasoning.startswith("This is mock reasoning")  # no recording has thinking on
-    assert content.startswith("This is a mock answer")
+    assert reasoning.startswith("这是模拟服务给出的思考过程")  # no recording; a Chinese question
+    assert content.startswith("这是本地 DashScope 模拟服务")
 
 
 PORT_MESSAGES = [{"role": "system", "content": "You are a helpful assistant."},

@@ -135,3 +135,21 @@ def test_record_mode_saves_answers_without_the_key(tmp_path):
         assert replay.requests()[-1]["recording"] == next(
             p.name for p, s in zip(files, saved, strict=True)
             if s["request"]["messages"][0]["content"] == "Record me, please.")
+
+
+def test_one_request_can_ask_for_its_own_pace_and_a_bad_pace_is_a_400():
+    with MockServer(ttft=0.0, tokens_per_second=100_000.0) as server:
+        client = openai.OpenAI(api_key=DEMO_KEY, base_url=server.compatible_base_url,
+                               max_retries=0)
+        started = time.perf_counter()
+        reply = client.chat.completions.create(
+            model="qwen-plus", messages=[{"role": "user", "content": "你好"}],
+            extra_headers={"X-Mock-Pace": "ttft=0.3,tps=100"})
+        took = time.perf_counter() - started
+        assert took >= 0.3 + reply.usage.completion_tokens / 100 * 0.9
+        for bad in ("ttft=-1", "tps=0", "speed=3", "ttft=nan", "ttft", "ttft=1,ttft=2"):
+            with pytest.raises(openai.BadRequestError) as caught:
+                client.chat.completions.create(
+                    model="qwen-plus", messages=[{"role": "user", "content": "你好"}],
+                    extra_headers={"X-Mock-Pace": bad})
+            assert "X-Mock-Pace takes ttft=" in caught.value.response.text

@@ -85,7 +85,7 @@ def test_describe_keeps_long_sequences_short():
 
 def test_the_panel_buttons_drive_the_mock(mock, client):
     panel = fault_panel(mock.url)
-    preset, custom, _key, buttons, result, status = panel.children[1:]
+    preset, custom, _key, buttons, result, status = panel.widget.children[1:]
     apply, clear, refresh = buttons.children
     preset.value = "every call: 500 internal error"
     apply.click()
@@ -94,3 +94,9 @@ def test_the_panel_buttons_drive_the_mock(mock, client):
     assert status.value.endswith("last 1 answers: 500×1")
     clear.click()
     assert ask(client) == 200 and room_faults(mock.url) == {}
+
+
+def test_opened_without_a_kernel_the_panel_is_a_sentence_and_a_still(mock):
+    bundle = fault_panel(mock.url)._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("Fault panel:") and "VBox" not in bundle["text/plain"]
+    assert "Fault panel" in bundle["text/html"] and mock.url in bundle["text/html"]
