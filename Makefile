@@ -10,7 +10,8 @@ IMPORTS := qwen_helpers,openai,dashscope,aiohttp,httpx_sse,dotenv,tenacity,jupyt
 # (tests/test_browser.py runs this same command with a port and a token).
 ROOT_FLAG := $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 LAB_OPTIONS ?=
-LAB := $(BIN)/jupyter lab notebooks/README.md --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
+LAB := $(BIN)/jupyter lab notebooks/README.md --ServerApp.root_dir=. \
+       --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
 
 .PHONY: setup lab test lint bench mock diagrams graphviz clean
 

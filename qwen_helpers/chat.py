@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from .panels import widget_bundle
+from .panels import StillWidget
 from .streaming import OnPiece, StreamResult, collect_openai
 
 __all__ = ["ChatBox", "Conversation"]
@@ -51,8 +51,11 @@ class Conversation:
         return "\n".join(f"{m['role']}: {m['content']}" for m in self.messages)
 
 
-class ChatBox:
+class ChatBox(StillWidget):
     """A text box, a Send button and a transcript that fills as each answer streams."""
+
+    sentence = ("Chat box: run this cell in JupyterLab to type your own questions; the "
+                "transcript so far is shown here.")
 
     def __init__(self, conversation: Conversation) -> None:
         import ipywidgets as widgets
@@ -61,11 +64,12 @@ class ChatBox:
         self.view = widgets.HTML()
         self.box = widgets.Text(placeholder="Ask Qwen…", layout=widgets.Layout(width="60%"))
         self.button = widgets.Button(description="Send", button_style="primary")
-        self.button.on_click(lambda _: self.send(self.box.value))
+        self.button.on_click(lambda _: self._from_browser(self.box.value))
         self.box.on_msg(self._on_key)  # the browser sends {"event": "submit"} on Enter
         self.widget = widgets.VBox([self.view, widgets.HBox([self.box, self.button])])
         self._finished = ""
         """The HTML of the turns already answered."""
+        self._typing = False
 
     def send(self, text: str, **options: Any) -> StreamResult | None:
         """Send ``text`` as if it were typed and sent; None for blank text."""
@@ -84,18 +88,26 @@ class ChatBox:
         note = "" if result.complete else f" [the stream broke: {result.error}]"
         self._finished += turn + _reply("".join(pieces), note)
         self.view.value = self._finished
+        if not self._typing:
+            self.refresh()  # a turn sent from code: the saved output shows it too
         return result
 
     def _on_key(self, _widget: Any, content: dict, _buffers: Any) -> None:
         if content.get("event") == "submit":
-            self.send(self.box.value)
+            self._from_browser(self.box.value)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        still = (self.view.value or "<p><i>(no turns yet)</i></p>") + (
+    def _from_browser(self, text: str) -> None:
+        """A person typed: answer without redrawing the output (it would take the focus)."""
+        self._typing = True
+        try:
+            self.send(text)
+        finally:
+            self._typing = False
+
+    def still_html(self) -> str:
+        return (self.view.value or "<p><i>(no turns yet)</i></p>") + (
             '<p><code style="border:1px solid #cbd2d9;padding:1px 40px 1px 4px">Ask Qwen…</code>'
-            ' <b>[Send]</b></p>')
-        return widget_bundle(self.widget, "Chat box: run this cell in JupyterLab to type your "
-                             "own questions; its transcript so far is shown here.", still, **kwargs)
+            " <b>[Send]</b></p>")
 
 
 def _reply(text: str, note: str = "") -> str:

@@ -11,7 +11,7 @@ import sys
 import threading
 from dataclasses import replace
 
-from . import live, notebook_errors
+from . import live
 from .config import ConfigError, Settings, load_settings, mask_key
 from .mock import MockServer, wait_until_ready
 from .mock.pace import HEADER as PACE_HEADER
@@ -69,6 +69,8 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
     problem = None
     if settings.mode == "live" and check:
         problem = live.problem_line(live.check_service(settings), settings)
+    from . import notebook_errors  # here: it imports the SDKs, which read HOME at import
+
     notebook_errors.install(problem)
     if not quiet:
         print(status_line(settings))

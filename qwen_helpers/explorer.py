@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import KINDS, QwenError, to_qwen_error
 from .mock.errors import CATALOG
-from .panels import control, widget_bundle
+from .panels import StillWidget, control
 from .retry import DEFAULT_POLICY, RULES, Decision, RetryPolicy, backoff_band, decide
 
 STATUSES = (400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504)
@@ -98,8 +98,11 @@ def codes_for(status: int) -> list[str]:
     return sorted(code for code, error in CATALOG.items() if error.status == status)
 
 
-class RetryExplorer:
+class RetryExplorer(StillWidget):
     """The explorer's widgets: the controls and verdict on the left, the lit branch beside them."""
+
+    sentence = ("Retry explorer: run this cell in JupyterLab to pick a failure, a code and an "
+                "attempt; shown here as first drawn.")
 
     def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         import ipywidgets as widgets
@@ -144,13 +147,10 @@ class RetryExplorer:
         self.picture.value = show("03-retry-decision-tree", highlight, caption=result.caption(),
                                   zoom=True)._repr_html_()
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        still = (control("failure", self.status.value) + control("code", self.code.value)
-                 + control("attempt", self.attempt.value) + f"<p>{self.verdict.value}</p>"
-                 + self.picture.value)
-        return widget_bundle(self.widget, "Retry explorer: run this cell in JupyterLab to pick "
-                             "a failure, a code and an attempt; shown here as first drawn.",
-                             still, **kwargs)
+    def still_html(self) -> str:
+        return (control("failure", self.status.value) + control("code", self.code.value)
+                + control("attempt", self.attempt.value) + f"<p>{self.verdict.value}</p>"
+                + self.picture.value)
 
 
 def retry_explorer(policy: RetryPolicy = DEFAULT_POLICY) -> RetryExplorer:

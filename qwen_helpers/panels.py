@@ -3,9 +3,10 @@
 A notebook's widget output holds the live widget's id, which only a running kernel can fill.
 Opened fresh — JupyterLab before "Run All" (a notebook it does not trust), GitHub, a static
 site — the reader gets the output's other formats instead, and by default that is a Python
-repr such as ``VBox(children=(…``. :func:`widget_bundle` adds a sentence (``text/plain``) and a
-still picture of the widget as it was first shown (``text/html``); a live JupyterLab still
-prefers the widget itself.
+repr such as ``VBox(children=(…``. :class:`StillWidget` adds a sentence (``text/plain``) and a
+still picture of the widget (``text/html``); a live JupyterLab still prefers the widget itself.
+The still is drawn when the widget is shown; :meth:`StillWidget.refresh` redraws it after
+code has changed the widget (a chat's turns, a streamed text).
 """
 
 from __future__ import annotations
@@ -34,11 +35,61 @@ def control(label: str, value: object) -> str:
             f"{html.escape(str(value))}</code></span>")
 
 
-class Panel:
-    """A widget with its sentence and still picture (the still is drawn when it is shown)."""
+class StillWidget:
+    """A widget (``self.widget``) that also has a sentence and a still picture of itself."""
 
-    def __init__(self, widget: Any, sentence: str, still: Callable[[], str]) -> None:
-        self.widget, self.sentence, self.still = widget, sentence, still
+    widget: Any
+    sentence: str = "A widget: run this cell in JupyterLab to use it."
+    _handle: Any = None
+
+    def still_html(self) -> str:
+        """HTML that pictures the widget as it is now."""
+        raise NotImplementedError
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        return widget_bundle(self.widget, self.sentence, self.still(), **kwargs)
+        return widget_bundle(self.widget, self.sentence, self.still_html(), **kwargs)
+
+    def show(self) -> None:
+        """Display it in the current cell, so that :meth:`refresh` can redraw its still later."""
+        from IPython.display import display
+
+        self._handle = display(self, display_id=True)
+
+    def refresh(self) -> None:
+        """Redraw the displayed output (the live widget stays; the still is drawn anew)."""
+        if self._handle is not None:
+            self._handle.update(self)
+
+
+class Panel(StillWidget):
+    """Any widget, with its sentence and a function that draws its still."""
+
+    def __init__(self, widget: Any, sentence: str, still: Callable[[], str]) -> None:
+        self.widget, self.sentence, self._still = widget, sentence, still
+
+    def still_html(self) -> str:
+        return self._still()
+
+
+class LiveText(StillWidget):
+    """Text that grows as a stream arrives: ``append`` each piece, ``done`` at the end."""
+
+    sentence = "Streamed text: run this cell in JupyterLab to watch it arrive piece by piece."
+
+    def __init__(self) -> None:
+        import ipywidgets as widgets
+
+        self.widget = widgets.HTML()
+        self.text = ""
+
+    def append(self, piece: str) -> None:
+        """Add a piece of text and show it at once."""
+        self.text += piece
+        self.widget.value = html.escape(self.text)
+
+    def done(self) -> None:
+        """The stream has ended: redraw the still with the whole text."""
+        self.refresh()
+
+    def still_html(self) -> str:
+        return html.escape(self.text) or "<i>(nothing yet)</i>"
