@@ -20,6 +20,9 @@ variable               meaning                                                  
                        unset, ``connect()`` starts one inside the kernel
 ``QWEN_FAULTS_FROM``   mock mode only: the kernel's own mock plays the fault       (none)
                        sequences set on this mock (a workshop's fault panel)
+``DASHSCOPE_WORKSPACE`` live mode only: a workspace id; calls then go to the        (none)
+                       workspace gateway the docs recommend,
+                       ``https://{id}.{region}.maas.aliyuncs.com``
 ``QWEN_TIME_SCALE``    multiplies the waits the course makes on purpose (backoff   ``1``
                        demos, a chat's typing pace); the test suite runs at 0.05
 =====================  ==========================================================  ============
@@ -197,7 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
     if problem:
         raise ConfigError(_key_message(problem, key, source, values.get("QWEN_MODE"),
                                        looked_at, dotenv_path is not None, dotenv))
-    host = REGION_HOSTS[region]
+    host = _live_host(region, values.get("DASHSCOPE_WORKSPACE"))
     return Settings(mode="live", api_key=key, compatible_base_url=host + COMPATIBLE_PATH,
                     native_base_url=host + NATIVE_PATH, **common)
 
@@ -253,6 +256,30 @@ def _mock_url(raw: str | None, variable: str = "QWEN_MOCK_URL") -> str | None:
                           "/compatible-mode/v1 and /api/v1 are added), or unset it to start a "
                           "mock inside the kernel.")
     return url
+
+
+def workspace_host(workspace: str, region: str) -> str:
+    """The workspace gateway of a region: ``https://{workspace}.{region}.maas.aliyuncs.com``.
+
+    The docs and the dashscope 2.0 SDK recommend it over the shared host; the same paths
+    (``/compatible-mode/v1``, ``/api/v1``) follow it (docs/sources.md §1).
+    """
+    return f"https://{workspace}.{region}.maas.aliyuncs.com"
+
+
+def _live_host(region: str, raw_workspace: str | None) -> str:
+    workspace = (raw_workspace or "").strip()
+    if not workspace:
+        return REGION_HOSTS[region]
+    if not _WORKSPACE.fullmatch(workspace):
+        raise ConfigError(f"DASHSCOPE_WORKSPACE={raw_workspace!r} is not a workspace id: letters, "
+                          "digits, '-' and '_', up to 64, as the console shows it (or unset it "
+                          "to use the region's shared host).")
+    return workspace_host(workspace, region)
+
+
+_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""The workspace id the dashscope SDK accepts (``dashscope.set_region``)."""
 
 
 def _time_scale(raw: str | None) -> float:

@@ -52,7 +52,7 @@ SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
-                   for p in (ROOT / "notebooks").rglob("[0-9][0-9]_*.ipynb"))
+                   for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 REPR = re.compile(r"^(?:[A-Z]\w*\((?:children|value|layout)=|Diagram\(|<\w+(?:\.\w+)+ object at )")
 """Text that is a Python repr, where a reader should see a picture or a sentence."""
 LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))

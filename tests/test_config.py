@@ -254,3 +254,15 @@ def test_faults_from_is_read_in_mock_mode_and_checked():
     assert settings.faults_from == "http://10.0.0.5:8765"
     with pytest.raises(ConfigError, match="QWEN_FAULTS_FROM"):
         load_settings(env={"QWEN_MODE": "mock", "QWEN_FAULTS_FROM": "10.0.0.5"}, dotenv=False)
+
+
+def test_a_workspace_sends_live_calls_to_its_gateway():
+    settings = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32,
+                              "DASHSCOPE_REGION": "ap-southeast-1",
+                              "DASHSCOPE_WORKSPACE": "llm-abc123"}, dotenv=False)
+    assert settings.compatible_base_url == (
+        "https://llm-abc123.ap-southeast-1.maas.aliyuncs.com/compatible-mode/v1")
+    assert settings.native_base_url.endswith(".maas.aliyuncs.com/api/v1")
+    with pytest.raises(ConfigError, match="DASHSCOPE_WORKSPACE"):
+        load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32,
+                       "DASHSCOPE_WORKSPACE": "bad/id"}, dotenv=False)
