@@ -411,7 +411,7 @@ def test_retry_explorer_answers_and_never_contradicts_itself(notebook):
     _assert_clean(opened)
     explorer = _explorer(opened)
     failure = explorer.locator(".widget-dropdown", has_text="failure").locator("select")
-    attempt = explorer.locator(".widget-slider input, .widget-readout").last
+    attempt = explorer.locator(".noUi-handle").last  # the slider's handle: arrows move it
     verdict = explorer.locator(".widget-html-content").first
     picture = explorer.locator(".widget-html-content").nth(1)
     explorer.scroll_into_view_if_needed()

@@ -46,6 +46,7 @@ DOT = shutil.which("dot")
 needs_dot = pytest.mark.skipif(DOT is None, reason="Graphviz `dot` is not installed: "
                                "`make diagrams` installs it (apt-get or brew)")
 RETRY, AUTH = "03-retry-decision-tree", "01-authentication"
+THREE_BRANCHES = "03-retry-three-branches"
 HELLO = [{"role": "user", "content": "你好"}]
 SAMPLE_FAILURES = [(429, "Throttling.RateQuota"), (429, "limit_requests"),
                    (429, "insufficient_quota"), (429, None), (400, "Arrearage"),
@@ -177,7 +178,7 @@ def test_other_diagrams_highlight_node_and_edge_ids():
         show("02-request-lifecycle", highlight="step-99")
 
 
-# --- one look for all seven --------------------------------------------------------------
+# --- one look for all of them ------------------------------------------------------------
 
 @pytest.mark.parametrize("name", names())
 def test_one_font_set_and_chinese_terms_in_every_diagram(name):
@@ -276,7 +277,19 @@ def test_an_unknown_key_is_refused_with_the_allowed_ones():
         show(AUTH, highlight="sk-not-a-teaching-key")
 
 
-# --- the retry tree, generated from RULES ---------------------------------------------------
+# --- the document's three branches, and the retry tree generated from RULES ----------------
+
+def test_the_document_s_three_branches_agree_with_the_rule_table_where_they_speak():
+    graph = render.spec(THREE_BRANCHES).build()
+    branches = {e.label: graph.nodes[e.head] for e in graph.edges if e.tail == "status"}
+    assert set(branches) == {"400–403", "429", "500–503"}
+    for label, statuses in {"400–403": range(400, 404), "429": (429,),
+                            "500–503": range(500, 504)}.items():
+        drawn = branches[label].kind == "retry"
+        for status in statuses:
+            rule = retry.matching_rule(to_qwen_error({"status_code": status, "code": None}))
+            assert rule.retry == drawn, f"a bare {status}: drawn {label}, RULES says {rule.name}"
+
 
 def _rows_in_the_diagram() -> list[tuple[str, bool, str, str]]:
     """(rule name, retry, condition, reason) for every yes-edge of the committed .dot."""

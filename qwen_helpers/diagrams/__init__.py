@@ -1,4 +1,4 @@
-"""The source document's seven flows as Graphviz diagrams, drawn from Python and kept in sync.
+"""The source document's flows as Graphviz diagrams, drawn from Python and kept in sync.
 
 ``diagrams/src/NN-name.dot`` is written from the definitions in this package and rendered to
 ``diagrams/render/NN-name.svg``; ``python -m qwen_helpers.diagrams`` redoes both. In a notebook::
@@ -13,6 +13,7 @@ diagram                    what it shows (section of the document)       highlig
 00-end-to-end              one call from start to end (1)                node ids
 01-authentication          the server's checks, one branch per key (2)   a teaching key, ""
 02-request-lifecycle       twelve steps in three lanes (3)               node ids
+03-retry-three-branches    the document's own three-branch tree (4)      node ids
 03-retry-decision-tree     ``qwen_helpers.retry.RULES`` as a tree (4)    (status, code), kind
 04-sdk-choice              OpenAI SDK or DashScope SDK (5)               node ids
 06-scenarios               a question, a stream, a retry timeline (6)    node ids

@@ -54,6 +54,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          lambda key: (auth.route(key), f"key {key!r}" if key else "a request without a key")),
     Spec(flows.LIFECYCLE, "The life of one request in three lanes (单个请求的完整生命周期)",
          flows.lifecycle),
+    Spec(retry_tree.THREE_BRANCHES, "Should I retry? The document's three branches "
+         "(我应该重试吗)", retry_tree.three_branches),
     Spec(retry_tree.NAME, "Should I retry? The decision tree, generated from "
          "qwen_helpers.retry.RULES (我应该重试吗)", retry_tree.build, retry_tree.route),
     Spec(flows.SDK_CHOICE, "OpenAI SDK or DashScope SDK? (如何选择)", flows.sdk_choice),

@@ -1,9 +1,12 @@
-"""03 · "Should I retry?" (section 4), generated from ``qwen_helpers.retry.RULES``.
+"""03 · "Should I retry?" (section 4): the document's three branches, and the exact table.
 
-One decision node per rule, in table order: "yes" leads to a RETRY or DON'T RETRY leaf with the
-rule's reason, "no" to the next rule; the first match decides, as in
-:func:`qwen_helpers.retry.matching_rule`. A note gives the waits of the default policy. Change
-the table and ``python -m qwen_helpers.diagrams`` redraws the tree; a test fails until it does.
+:func:`three_branches` draws the document's own tree as it stands: 400–403 don't retry (fix,
+then send again), 429 and 500–503 retry with exponential backoff. :func:`build` is the tree
+made exact, generated from ``qwen_helpers.retry.RULES``: one decision node per rule, in table
+order: "yes" leads to a RETRY or DON'T RETRY leaf with the rule's reason, "no" to the next rule;
+the first match decides, as in :func:`qwen_helpers.retry.matching_rule`. A note gives the waits
+of the default policy. Change the table and ``python -m qwen_helpers.diagrams`` redraws the
+tree; a test fails until it does.
 """
 
 from __future__ import annotations
@@ -15,8 +18,37 @@ from ..errors import KINDS, QwenError, to_qwen_error
 from .graph import Graph
 
 NAME = "03-retry-decision-tree"
+THREE_BRANCHES = "03-retry-three-branches"
 JITTER_TEXT = {"none": "no jitter", "full": "full jitter: a random wait in [0, backoff]",
                "equal": "equal jitter: backoff/2 + a random part up to backoff/2"}
+
+
+def three_branches() -> Graph:
+    """Section 4 as the document draws it: one question, three branches, one resend."""
+    g = Graph(THREE_BRANCHES, "Should I retry? The document's three branches", "我应该重试吗？",
+              editing="qwen_helpers/diagrams/retry_tree.py", zh_below=True)
+    g.node("failed", "An error response", "收到错误响应", kind="start")
+    g.node("status", "Which status?", "错误状态码是什么？", kind="decision")
+    g.node("fix", "DON'T RETRY", "不重试", "fix the code or the account 修复代码或账户问题",
+           "400 bad format 格式错误", "401 authentication failed 认证失败",
+           "403 no permission 无权限", kind="fail", align="left")
+    waits = ("exponential backoff 指数退避", "wait 1 s, 2 s, 4 s …",
+             "at most 3–5 tries 最多重试3-5次")
+    g.node("rate", "RETRY", "重试", "429 rate limited 限流", *waits, kind="retry", align="left")
+    g.node("server", "RETRY", "重试", "500–503 server error", *waits, kind="retry",
+           align="left")
+    g.node("resend", "Send the request again", "重新发送请求")
+    g.node("ok", "Success? 200", "成功？200", kind="ok")
+    g.ranks.append(("fix", "rate", "server"))
+    g.edge("failed", "status")
+    g.edge("status", "fix", "400–403", "fail")
+    g.edge("status", "rate", "429", "retry")
+    g.edge("status", "server", "500–503", "retry")
+    g.edge("fix", "resend", "after the fix 修复后")
+    g.edge("rate", "resend", kind="retry")
+    g.edge("server", "resend", kind="retry")
+    g.edge("resend", "ok", kind="ok")
+    return g
 
 
 def build() -> Graph:
