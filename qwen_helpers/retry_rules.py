@@ -102,8 +102,9 @@ RULES: tuple[Rule, ...] = (
           when=lambda e, p: e.retry_after is not None and e.retry_after > p.max_server_wait,
           when_text="Retry-After > max_server_wait"),
     _rule("server_says_retry", True, "The server sent x-should-retry: true (openai and "
-          "dashscope 2.0 obey it too).", when=lambda e, p: e.should_retry is True,
-          when_text="x-should-retry: true"),
+          "dashscope 2.0 obey it too) — but never for a 401 or 403: a key or a permission "
+          "does not fix itself.", when=lambda e, p: e.should_retry is True
+          and e.status not in (401, 403), when_text="x-should-retry: true, not 401/403"),
     _rule("server_says_stop", False, "The server sent x-should-retry: false.",
           when=lambda e, p: e.should_retry is False, when_text="x-should-retry: false"),
     _rule("billing", False, "The account owes money or lacks the product (Arrearage is a 400, "
