@@ -29,6 +29,8 @@ def test_missing_key_is_the_flat_401_on_both_dialects(mock, path):
 
 def test_dashscope_client_without_a_key_sends_no_header_and_gets_401(mock, monkeypatch):
     monkeypatch.setattr(dashscope, "api_key", None)
+    # connect() (run by earlier tests in this process) sets the 2.0 settings' key: clear it too.
+    monkeypatch.setattr(dashscope.settings, "api_key", None)
     client = dashscope.Client(base_url=mock.native_base_url, max_retries=0)
     with pytest.raises(AuthenticationError) as caught:
         client.chat.completions.create(model="qwen-plus", messages=HELLO)
