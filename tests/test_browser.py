@@ -249,8 +249,12 @@ class Notebook:
         self.name = Path(path).stem
 
     def wait_until_ready(self) -> None:
-        """The notebook is shown and its kernel is idle."""
-        self.page.wait_for_selector(f"{self.PANEL} .jp-Cell", timeout=60_000)
+        """The notebook is shown — all its cells, not the one empty cell of a model still
+        loading — and its kernel is idle."""
+        cells = len(json.loads((ROOT / self.path).read_text(encoding="utf-8"))["cells"])
+        self.page.wait_for_function(
+            "([panel, n]) => document.querySelectorAll(panel + ' .jp-Cell').length >= n",
+            arg=[self.PANEL, cells], timeout=60_000)
         self.page.wait_for_selector(
             f'{self.PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=60_000)
 
@@ -274,7 +278,11 @@ class Notebook:
         return [text for text in texts if "Traceback" in text or "Error" in text.split("\n")[0]]
 
     def images(self) -> list[dict]:
-        """Every image in the notebook — markdown figures and outputs — once each has loaded."""
+        """Every image in the notebook — markdown figures and outputs — once each has loaded.
+
+        JupyterLab renders a Markdown cell when it first comes into view, so the notebook is
+        scrolled through first, as a reader does."""
+        self.page.evaluate(_SCROLL_THROUGH, self.PANEL)
         self.page.wait_for_function(_IMAGES_SETTLED, arg=self.PANEL, timeout=20_000)
         return self.page.evaluate(_IMAGES, self.PANEL)
 
@@ -322,6 +330,13 @@ class Notebook:
 
 ERROR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
 PLAIN = '.jp-OutputArea-output[data-mime-type="text/plain"]'
+_SCROLL_THROUGH = """async panel => {
+  for (const cell of document.querySelectorAll(panel + ' .jp-Cell')) {
+    cell.scrollIntoView({block: 'center'});
+    await new Promise(done => requestAnimationFrame(() => setTimeout(done, 20)));
+  }
+  document.querySelector(panel + ' .jp-Cell')?.scrollIntoView({block: 'start'});
+}"""
 _IMAGES_SETTLED = """panel => [...document.querySelectorAll(panel + ' img')]
   .every(img => img.complete)"""
 _IMAGES = """panel => [...document.querySelectorAll(panel + ' img')].map(img => ({
