@@ -7,8 +7,7 @@ live mode the course asks the service (``client.models.list()``, see
 - retired on 2026-10-10 00:00 (UTC+8) in Beijing and Singapore: qwen-turbo, qwen-vl-max,
   qwen-vl-plus, qwq-plus, qvq-max — Alibaba Cloud's notice
   https://www.alibabacloud.com/zh/notice/model_studionotice_on_the_decommissioning_of_certain_historical_mainline_models_731
-  as read in December 2026. An earlier reading said 2026-07-13 and listed qwen-max: qwen-max is
-  **not** retired;
+  as read in December 2026 (the notice was revised: qwen-max is **not** retired);
 - current: the 2026 rate-limit and OpenAI-compatibility pages (qwen-max, qwen-plus, qwen-flash,
   qwen3-max, qwen3.5-*) and, for the 3.6–3.8 generation, the names the dashscope 2.0.2 SDK's
   own examples use (the official model page for those was not available to us).
