@@ -141,7 +141,6 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
     between them, retries 429 and 5xx, never a 400, and returns or raises what the call did.
     Waits are measured at the mock, so only real ``sleep`` calls count.
     """
-    import os
     import time
 
     from openai import OpenAI
@@ -152,7 +151,7 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
     if settings.mode != "mock":
         return _report(["the check scripts faults in the local mock: run it in mock mode "
                         "(QWEN_MODE=mock)"], "")
-    scale = time_scale or float(os.environ.get("QWEN_TIME_SCALE", "1"))
+    scale = time_scale or settings.time_scale
     server = mock_server()
     client = OpenAI(api_key=settings.api_key, base_url=settings.compatible_base_url,
                     max_retries=0)
