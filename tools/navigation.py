@@ -38,7 +38,8 @@ def parent(path: Path) -> Path:
     text = path.read_text(encoding="utf-8")
     match = APPENDIX.search(text)
     if not match:
-        raise ValueError(f"{path.name} is an appendix but does not say 'continued from notebook NN'")
+        raise ValueError(f"{path.name} is an appendix but never says "
+                         "'continued from notebook NN'")
     return next(NOTEBOOKS.glob(f"{match.group(1)}_*.ipynb"))
 
 
