@@ -6,7 +6,7 @@ Run from the project's root:
 
 With no key it asks the local mock (offline, free); with DASHSCOPE_API_KEY set (environment or
 .env) it asks the real service. The source document calls ``qwen-turbo``, "the cheapest model";
-qwen-turbo was retired on 2026-07-13, so this asks the cheapest current model instead
+qwen-turbo was retired on 2026-10-10, so this asks the cheapest current model instead
 (``qwen_helpers.models.CHEAPEST_MODEL``, qwen-flash; notebook 06 shows why it is the one).
 """
 

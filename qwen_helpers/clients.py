@@ -1,6 +1,6 @@
 """Client factories for the three SDK stacks, with one explicit owner of retries.
 
-Each SDK retries on its own (reference §7), and wrapping such a client in our own retry loop
+Each SDK retries on its own (docs/sources.md §7), and wrapping such a client in our own retry loop
 multiplies the attempts: 3 helper attempts × 3 SDK attempts = 9 requests for one call. So every
 factory takes ``retry_owner``:
 
@@ -123,7 +123,7 @@ def _dashscope_arguments(settings: Settings, protocol: Protocol, retry_owner: Re
                          "or 'openai' (/compatible-mode/v1).")
     compatible, native = _urls(settings)
     # With an explicit base_url the 2.0 Client sends the chat protocol to that same URL
-    # (reference §1.3), so the URL must be the one that serves the protocol.
+    # (docs/sources.md §1.3), so the URL must be the one that serves the protocol.
     return {"api_key": settings.api_key, "base_url": native if protocol == "native" else compatible,
             "protocol": protocol, "region": settings.region, "timeout": timeout,
             "max_retries": sdk_max_retries(retry_owner, max_retries)}

@@ -1,7 +1,7 @@
 """Many requests at once: a bound on how many are in flight, and a client-side RPM/TPM throttle.
 
-The service limits requests and tokens per minute, per model and account (reference §8.1); going
-over gets 429s. Two separate controls keep a batch inside the limits:
+The service limits requests and tokens per minute, per model and account; going over gets 429s
+(docs/sources.md §8.1). Two separate controls keep a batch inside the limits:
 
 - ``concurrency`` bounds how many calls are in flight at once (threads for ``run_all``, an
   ``asyncio.Semaphore`` for ``arun_all``);

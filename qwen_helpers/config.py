@@ -52,11 +52,11 @@ REGION_HOSTS: dict[str, str] = {
     "cn-beijing": "https://dashscope.aliyuncs.com",
     "ap-southeast-1": "https://dashscope-intl.aliyuncs.com",
     # The docs give dashscope-us for US (Virginia); the dashscope SDK's own legacy fallback uses
-    # dashscope-intl for us-east-1 (reference §1.1). We follow the docs.
+    # dashscope-intl for us-east-1 (docs/sources.md §1.1). We follow the docs.
     "us-east-1": "https://dashscope-us.aliyuncs.com",
     "cn-hongkong": "https://cn-hongkong.dashscope.aliyuncs.com",
 }
-"""The shared gateway of each region (reference §1.1). ``eu-central-1`` and ``ap-northeast-1``
+"""The shared gateway of each region (docs/sources.md §1.1). ``eu-central-1`` and ``ap-northeast-1``
 exist only as workspace gateways (``{workspace}.{region}.maas.aliyuncs.com``), so not here."""
 COMPATIBLE_PATH = "/compatible-mode/v1"
 NATIVE_PATH = "/api/v1"

@@ -50,7 +50,7 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
       ``base_address`` is needed afterwards.
     - ``dashscope`` 2.0 ``Client``: ``dashscope.settings.api_key`` and
       ``dashscope.settings.base_url`` (the native URL; they beat ``DASHSCOPE_BASE_URL`` and read
-      at ``Client()`` time). One base URL serves one protocol only (reference §1.3), so a bare
+      at ``Client()`` time). One base URL serves one protocol only (docs/sources.md §1.3), so a bare
       ``dashscope.Client()`` speaks ``native``; for ``protocol="openai"`` use
       :func:`qwen_helpers.clients.dashscope_client`, which passes the compatible URL.
     - ``openai``: nothing global; it reads ``OPENAI_BASE_URL`` at client construction, not at

@@ -1,9 +1,9 @@
 """One error type, :class:`QwenError`, for every failure of every client stack.
 
-Each SDK reports a failed call its own way (reference §6.3): ``openai`` raises, the ``dashscope``
-1.x module API *returns* a response whose ``status_code`` is not 200, and the 2.0 ``Client``
-raises its own classes. :func:`to_qwen_error` turns any of them into a ``QwenError`` with a
-``kind``. The kind comes from the DashScope error code when there is one (both dialects'
+Each SDK reports a failed call its own way (docs/sources.md §6.3): ``openai`` raises, the
+``dashscope`` 1.x module API *returns* a response whose ``status_code`` is not 200, and the 2.0
+``Client`` raises its own classes. :func:`to_qwen_error` turns any of them into a ``QwenError``
+with a ``kind``. The kind comes from the DashScope error code when there is one (both dialects'
 codes are normalised to the native one: ``insufficient_quota`` is ``Throttling.AllocationQuota``),
 else from the HTTP status, else from the exception's class::
 
@@ -40,7 +40,7 @@ conflict        409         none documented by DashScope
 too_large       413         none: the body is over 16 MiB
 rate_limit      429         ``Throttling.RateQuota`` (``limit_requests``), ``Throttling.BurstRate``
                             (``limit_burst_rate``), ``Throttling.AllocationQuota``
-                            (``insufficient_quota``: tokens per minute on DashScope, §8.1)
+                            (``insufficient_quota``: DashScope's TPM limit, docs/sources.md §8.1)
 content_filter  400         ``DataInspectionFailed`` (``data_inspection_failed``)
 server          500, 5xx    ``InternalError`` (``internal_error``), ``SystemError`` …
 unavailable     502, 503    ``ModelUnavailable``, ``ServiceUnavailable``, ``ModelServingError``
@@ -106,7 +106,7 @@ COMPATIBLE_TO_NATIVE: dict[str, str] = {
     "limit_burst_rate": "Throttling.BurstRate", "insufficient_quota": "Throttling.AllocationQuota",
     "internal_error": "InternalError",
 }
-"""The compatible dialect's codes and the native code each one pairs with (§6.2)."""
+"""The compatible dialect's codes and the native code each one pairs with (docs/sources.md §6.2)."""
 
 _CODE_KINDS: dict[str, str] = {
     "InvalidParameter": "bad_request", "BadRequest": "bad_request",
@@ -272,8 +272,9 @@ def _from_response(response: object) -> QwenError:
     request_id = _get(response, "request_id") or _header(headers, "x-request-id")
     if status <= 0:  # 1.x reports an exception inside its own machinery as status -1
         return QwenError("unknown", _get(response, "message") or "", request_id=request_id)
-    # An `event:error` frame (§5.2). A rejection sent SSE-framed *before* the stream began
-    # would look the same; whether the real service does that is UNCONFIRMED (§5.1).
+    # An `event:error` frame (docs/sources.md §5.2). A rejection sent SSE-framed *before* the
+    # stream began would look the same; whether the real service does that is UNCONFIRMED
+    # (docs/sources.md §5.1).
     in_band = status != 200 and _is_event_stream(headers)
     return _build("stream" if in_band else None, _get(response, "message") or "",
                   None if in_band else status, code, request_id, headers)

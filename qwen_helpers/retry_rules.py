@@ -119,8 +119,8 @@ RULES: tuple[Rule, ...] = (
           "window slides, so a wait lets the next try through.",
           codes={"Throttling", "Throttling.RateQuota", "Throttling.BurstRate"}),
     _rule("tokens_per_minute", True, "On DashScope this is the tokens-per-minute limit, which "
-          "recovers within a minute (reference §8.1) — not OpenAI's billing insufficient_quota. "
-          "If every try fails, send fewer tokens or wait a minute.",
+          "recovers within a minute (docs/sources.md §8.1) — not OpenAI's billing "
+          "insufficient_quota. If every try fails, send fewer tokens or wait a minute.",
           codes={"Throttling.AllocationQuota"}),
     _rule("too_many_requests", True, "A 429 without a known code is a rate limit too.",
           statuses={429}),

@@ -1,6 +1,6 @@
 """Server-sent events (SSE) read by hand, for the lesson that looks under the SDK.
 
-Both dialects use the same framing with different habits (reference §5)::
+Both dialects use the same framing with different habits (docs/sources.md §5)::
 
     compatible                          native
     data: {"choices": …}                id:1

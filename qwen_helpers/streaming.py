@@ -4,7 +4,7 @@
 ``Generation.call(stream=True)`` yields (1.x module API) or a 2.0 ``Client`` chat stream. Both
 return a :class:`StreamResult` with the text, the time to first token (TTFT) and whether the
 stream really finished. A stream is *complete* only when a ``finish_reason`` arrived and nothing
-failed. How each way of breaking reaches you (reference §5; seen against the mock):
+failed. How each way of breaking reaches you (docs/sources.md §5; seen against the mock):
 
 ==============================  ==============================  =============================
 what happened                   openai                          dashscope 1.x
@@ -165,7 +165,7 @@ class _Collector:
         if isinstance(item, Mapping):
             return self._native(item)
         request_id = getattr(item, "id", None) or getattr(item, "request_id", None)
-        if request_id:  # compatible ids are "chatcmpl-" + the request id (reference §4.1)
+        if request_id:  # compatible ids are "chatcmpl-" + the request id (sources.md §4.1)
             self.result.request_id = request_id.removeprefix("chatcmpl-")
         self.result.usage = _as_dict(getattr(item, "usage", None)) or self.result.usage
         for choice in getattr(item, "choices", None) or []:

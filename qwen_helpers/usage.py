@@ -1,11 +1,11 @@
 """Usage and cost: a ledger of calls, their tokens from either dialect, and what they cost.
 
-The dialects name the same counters differently (reference §4.1, §4.2): compatible mode says
+The dialects name the same counters differently (docs/sources.md §4.1, §4.2): compatible mode says
 ``prompt_tokens`` / ``completion_tokens``, native says ``input_tokens`` / ``output_tokens``, and
 both put context-cache hits in ``prompt_tokens_details.cached_tokens``. ``read_usage`` reads an
 ``openai`` ``ChatCompletion`` (or its last stream chunk), a dashscope 1.x ``GenerationResponse``,
 a dashscope 2.0 ``ChatCompletion`` and a plain JSON dict. Prices come from :data:`PRICES`, a
-dated table naming its sources; a price the reference does not give is None, and a cost that
+dated table naming its sources; a price no source gives is None, and a cost that
 needs it is reported as unknown, never guessed.
 """
 
@@ -61,7 +61,8 @@ _CHINA = ("help.aliyun.com/en/document_detail/3023262.html, 'AI PaaS billing rul
           "channel's), non-thinking output")
 _AGGREGATION = "api-evangelist/qwen aggregation"
 _RETIRED = " (model retired 2026-10-10)"
-PRICES: tuple[Price, ...] = (  # reference §8.5; "K" read as 1,000 so a tier is never overstated
+# docs/sources.md §8.5; "K" read as 1,000 so a tier is never overstated.
+PRICES: tuple[Price, ...] = (
     Price("qwen-plus", "international", 0.4, 1.2, _BILLING, "2025-04-22"),
     Price("qwen-max", "international", 1.6, 6.4, _BILLING, "2025-04-22"),
     Price("qwen-turbo", "international", 0.05, 0.2, _BILLING + _RETIRED, "2025-04-22"),
@@ -123,7 +124,8 @@ def read_call(outcome: Any) -> dict[str, Any]:
                   or (headers.get("x-request-id") if isinstance(headers, Mapping) else None)
                   or _field(outcome, "request_id") or _field(outcome, "id") or None)
     if isinstance(request_id, str) and request_id.startswith("chatcmpl-"):
-        request_id = request_id[len("chatcmpl-"):]  # the id is "chatcmpl-" + request id (§4.1)
+        # The id is "chatcmpl-" + the request id (docs/sources.md §4.1).
+        request_id = request_id[len("chatcmpl-"):]
     status, code = _field(outcome, "status_code"), _field(outcome, "code") or None
     if status is None and isinstance(outcome, BaseException):
         status = getattr(outcome, "status", None)  # a QwenError, as call_with_retry raises it
@@ -157,11 +159,13 @@ def _kind(failure: Any, broken: bool) -> str:
 
 def estimate_tokens(messages: list[dict[str, Any]], model: str = "qwen-plus",
                     tools: Any = None) -> int:
-    """Input tokens a chat will be billed for, counted before sending with dashscope's tokenizer.
+    """An estimate of the input tokens a chat will be billed for, counted before sending.
 
-    Every ``qwen*`` model uses the one ``qwen.tiktoken`` vocabulary shipped in dashscope
-    (``dashscope.get_tokenizer``); the chat-template overhead the service adds is UNCONFIRMED,
-    so this is an estimate. The mock counts prompts with the same function.
+    It counts with the one tokenizer the ``dashscope`` package ships: Qwen-1's ``qwen.tiktoken``,
+    which ``dashscope.get_tokenizer`` hands to any model name that starts with ``qwen``. Current
+    models and the chat template the service adds may count differently (UNCONFIRMED), so this
+    is an estimate; in live mode ``dashscope.Tokenization.call`` asks the service to count. The
+    mock counts prompts with the same function.
     """
     if not model.startswith("qwen"):
         raise ValueError(f"estimate_tokens: model {model!r} is not a Qwen model; dashscope ships "

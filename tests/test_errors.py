@@ -158,7 +158,8 @@ def test_module_api_refused_timeout_no_key_and_in_band_error(mock, key, dead_url
     parts = list(Generation.call(model="qwen-plus", messages=HELLO, api_key=key, stream=True,
                                  base_address=mock.native_base_url, result_format="message",
                                  incremental_output=True, headers={"X-Mock-Scenario": "error:1"}))
-    assert parts[-1].status_code == 400  # the SDK's made-up status for an in-band error (§5.2)
+    # The SDK's made-up status for an in-band error (docs/sources.md §5.2).
+    assert parts[-1].status_code == 400
     error = to_qwen_error(parts[-1])
     assert (error.kind, error.status, error.code) == ("stream", None, "DataInspectionFailed")
     assert error.request_id == mock.requests()[-1]["request_id"]

@@ -10,12 +10,12 @@ in every client stack: a non-retryable answer is sent once whoever owns retries;
 one exactly up to the cap; helper and SDK retries never multiply; a broken stream is never sent
 again. One SDK behaviour cannot be turned off and is counted as such: dashscope 1.x
 (``Generation``, ``AioGeneration``) resends a request once at once when the connection drops
-before any answer byte (reference §7, ``_send_with_retry``), so a dropped connection costs two
+before any answer byte (docs/sources.md §7, ``_send_with_retry``), so a dropped connection costs two
 requests per helper attempt there — bounded, never more.
 
 Divergence from the catalogue (R1): the catalogue asks for one attempt on a 401/403 even when
 the server says ``x-should-retry: true``; ``qwen_helpers.retry`` obeys that header first, as
-openai and dashscope 2.0 do (reference §7, ``test_retry.py`` pins it). DashScope does not send
+openai and dashscope 2.0 do (docs/sources.md §7; ``test_retry.py`` pins it). DashScope does not send
 the header and the mock never does, so no answer tested here can trigger it.
 """
 

@@ -125,7 +125,10 @@ def test_unknown_path_with_a_valid_key(mock, key):
 
 
 def test_tokens_per_minute_budget_gives_the_allocation_quota_429(key):
-    """A TPM budget counts real tokens, input and output, per key and model (reference §8.1)."""
+    """A TPM budget counts real tokens, input and output, per key and model.
+
+    See docs/sources.md §8.1.
+    """
     with MockServer(tpm=20) as server:
         client = openai.OpenAI(api_key=key, base_url=server.compatible_base_url, max_retries=0)
         first = client.chat.completions.create(model="qwen-plus", messages=HELLO)

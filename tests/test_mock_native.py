@@ -76,7 +76,10 @@ def test_cumulative_stream_repeats_the_text_so_far(native, mock):
 
 
 def test_sdk_merges_increments_when_asked_for_full_output(mock, native):
-    """The 1.x SDK sends incremental_output=true and merges the pieces itself (reference §3.2)."""
+    """The 1.x SDK sends incremental_output=true and merges the pieces itself.
+
+    See docs/sources.md §3.2.
+    """
     parts = list(Generation.call(model="qwen-plus", messages=HELLO, result_format="message",
                                  stream=True, incremental_output=False, **native))
     assert parts[-2].output.choices[0].message.content == ANSWER

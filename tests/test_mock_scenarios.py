@@ -132,7 +132,8 @@ def test_native_mid_stream_error_module_api_vs_client(mock, key):
                                  base_address=mock.native_base_url, result_format="message",
                                  incremental_output=True, headers=scripted("error:1")))
     assert parts[0].status_code == 200
-    # The 1.x SDK reports every mid-stream error as 400 (it ignores :HTTP_STATUS/; §5.2).
+    # The 1.x SDK reports every mid-stream error as 400: it ignores :HTTP_STATUS/
+    # (docs/sources.md §5.2).
     assert (parts[-1].status_code, parts[-1].code) == (400, "DataInspectionFailed")
     mock.set_scenario("error:1", key=key)
     client = dashscope.Client(api_key=key, base_url=mock.native_base_url)

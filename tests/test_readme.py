@@ -27,3 +27,14 @@ def test_snippet_runs(snippet, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "mode=mock" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_without_make_starts_the_lab_as_make_lab_does():
+    """The README's path without make runs `make lab`'s own command: same file, root, settings."""
+    makefile = (README.parent / "Makefile").read_text(encoding="utf-8")
+    lab = re.search(r"^LAB := (.*?)(?<!\\)\n", makefile, flags=re.M | re.S).group(1)
+    lab = " ".join(lab.replace("\\\n", " ").replace("$(BIN)/", "").split())
+    lab = lab.replace(" $(ROOT_FLAG)", "")
+    readme = README.read_text(encoding="utf-8").split("### Without make")[1]
+    command = next(line for line in readme.splitlines() if line.startswith("jupyter lab"))
+    assert " ".join(command.split("#")[0].split()) == lab

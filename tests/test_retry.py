@@ -36,7 +36,7 @@ HELLO = [{"role": "user", "content": "你好"}]
 
 
 
-# -- the table: every status and code of reference §6.2 and the mock's catalogue ------------------
+# -- the table: every status and code of docs/sources.md §6.2 and the mock's catalogue ------------
 
 # (status, code as on the wire, retried?, deciding rule)
 CASES = [

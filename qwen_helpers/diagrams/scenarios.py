@@ -1,6 +1,7 @@
 """06 and 07: the three scenarios of section 6 and the concept card of section 7.
 
-Scenario A uses ``qwen-flash``: the document's ``qwen-turbo`` was retired on 2026-07-13.
+Scenario A uses ``qwen-flash``: the document's ``qwen-turbo`` was retired on 2026-10-10
+(docs/sources.md §8.4).
 Scenario B reads ``chunk.choices[0].delta.content`` (the document's ``chunk.delta.content`` does
 not exist). Scenario C is a timeline of attempts and waits.
 """

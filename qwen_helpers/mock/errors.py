@@ -1,7 +1,7 @@
 """The service's errors, as the real DashScope sends them in each dialect.
 
-Every entry comes from ``shared/reference/dashscope-wire.md`` §6.2 and the example payloads
-E5/E9. The native dialect answers with a flat body; the OpenAI-compatible one wraps the error::
+Every entry comes from the catalogue in docs/sources.md §6.2 and the example payloads E5,
+E9. The native dialect answers with a flat body; the OpenAI-compatible one wraps the error::
 
     native      {"code": "Throttling.RateQuota", "message": "…", "request_id": "…"}
     compatible  {"error": {"message": "…", "type": "limit_requests", "param": null,

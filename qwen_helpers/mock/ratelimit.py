@@ -1,6 +1,6 @@
 """Requests-per-minute and tokens-per-minute budgets, per key and model, as the service keeps them.
 
-The real limits are per model and per account (reference §8.1); the mock keeps them per key,
+The real limits are per model and per account (docs/sources.md §8.1); the mock keeps them per key,
 since each teaching key stands for an account. A request over the RPM budget gets 429
 ``Throttling.RateQuota``; one whose tokens (input and output of the last minute plus this
 request's input) go over the TPM budget gets 429 ``Throttling.AllocationQuota``.

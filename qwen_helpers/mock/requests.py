@@ -1,7 +1,7 @@
 """Reading a chat request in either dialect, and refusing it the way the service does.
 
 ``parse_compatible`` and ``parse_native`` turn a body into one :class:`ChatRequest`, or raise
-:class:`Rejected` carrying the catalogue error. Wording sources: reference §3 and §6.2, plus
+:class:`Rejected` carrying the catalogue error. Wording sources: docs/sources.md §3 and §6.2, plus
 captures of the real service: "Required parameter(X) missing or invalid, please check the
 request parameters." [3P alibaba/spring-ai-alibaba#1350], "parameter.enable_thinking must be set
 to false for non-streaming calls" [3P codexu/note-gen#372], and the ``json_object`` message

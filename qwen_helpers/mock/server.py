@@ -120,7 +120,7 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
         response.headers["Allow"] = allowed
         return response
     if unmatched is not None:
-        # The service's answer to a path it does not serve [3P, reference §6.2].
+        # The service's answer to a path it does not serve [3P, docs/sources.md §6.2].
         return error_response(request, errors.invalid_parameter("url error, please check url!"))
     if profile and profile.account_error:
         return error_response(request, errors.CATALOG[profile.account_error])

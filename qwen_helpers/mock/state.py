@@ -44,7 +44,7 @@ class MockConfig:
     tpm: int = 1_000_000
     rate_window: float = 60.0
     max_body_bytes: int = 16 * 1024 * 1024
-    """The service refuses bodies over 16 MiB with 413 (reference §3.1)."""
+    """The service refuses bodies over 16 MiB with 413 (docs/sources.md §3.1)."""
     recordings: tuple[Path, ...] = (PACKAGE_RECORDINGS,)
     record_to: Path | None = None
     upstream: str | None = None

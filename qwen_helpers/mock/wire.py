@@ -1,6 +1,6 @@
 """An answer in each dialect's wire format: JSON bodies and server-sent events (SSE).
 
-Shapes follow the reference's examples E1, E3, E4, E7 and E8 (§4, §5, §11):
+Shapes follow the examples in docs/sources.md E1, E3, E4, E7 and E8 (§4, §5, §11):
 
 - compatible JSON: ``choices`` … ``id`` (``chatcmpl-`` + request id), ``usage`` with
   ``prompt_tokens``/``completion_tokens``;
