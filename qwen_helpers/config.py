@@ -25,6 +25,8 @@ variable               meaning                                                  
                        ``https://{id}.{region}.maas.aliyuncs.com``
 ``QWEN_TIME_SCALE``    multiplies the waits the course makes on purpose (backoff   ``1``
                        demos, a chat's typing pace); the test suite runs at 0.05
+``QWEN_LANG``          the language of the helpers' messages: ``en`` or ``zh``     ``en``
+                       (each edition's setup cell also says ``connect(lang=…)``)
 =====================  ==========================================================  ============
 """
 
@@ -107,6 +109,8 @@ class Settings:
     (``QWEN_FAULTS_FROM``, a workshop instructor's), else None."""
     time_scale: float = 1.0
     """``QWEN_TIME_SCALE``: 1 waits real seconds; 0.05 runs the course's waits 20× faster."""
+    lang: str = "en"
+    """``QWEN_LANG``: the language of the helpers' messages, ``en`` or ``zh``."""
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={value!r}" for name, value in self._shown())
@@ -185,7 +189,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
     model = _model(values.get("QWEN_MODEL"), live=mode == "live")
     common = dict(region=region, model=model, dotenv_path=looked_at,
                   dotenv_found=dotenv_path is not None, key_source=source,
-                  time_scale=_time_scale(values.get("QWEN_TIME_SCALE")))
+                  time_scale=_time_scale(values.get("QWEN_TIME_SCALE")),
+                  lang=_lang(values.get("QWEN_LANG")))
     if mode == "mock":
         from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
 
@@ -280,6 +285,17 @@ def _live_host(region: str, raw_workspace: str | None) -> str:
 
 _WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """The workspace id the dashscope SDK accepts (``dashscope.set_region``)."""
+
+
+def _lang(raw: str | None) -> str:
+    from .messages import DEFAULT_LANGUAGE, LanguageError, check_language
+
+    if raw is None or not raw.strip():
+        return DEFAULT_LANGUAGE
+    try:
+        return check_language(raw)
+    except LanguageError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _time_scale(raw: str | None) -> float:

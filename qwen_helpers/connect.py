@@ -11,7 +11,7 @@ import sys
 import threading
 from dataclasses import replace
 
-from . import live
+from . import live, messages
 from .config import ConfigError, Settings, load_settings, mask_key
 from .mock import MockServer, wait_until_ready
 from .mock.pace import HEADER as PACE_HEADER
@@ -20,9 +20,13 @@ _lock = threading.Lock()
 _mock: MockServer | None = None
 
 
-def connect(settings: Settings | None = None, *, quiet: bool = False,
+def connect(settings: Settings | None = None, *, lang: str | None = None, quiet: bool = False,
             check: bool = True) -> Settings:
     """Point the ``openai`` and both ``dashscope`` APIs at the mock or the service; print status.
+
+    ``lang`` (``"en"`` or ``"zh"``) is the language of every message the helpers print from now
+    on; each edition's setup cell names its own. Without it, ``QWEN_LANG`` decides (default
+    English).
 
     ``settings`` defaults to :func:`~qwen_helpers.config.load_settings` (environment, then
     ``.env``). In mock mode the in-process mock is started once per process (kernel) and reused
@@ -60,6 +64,12 @@ def connect(settings: Settings | None = None, *, quiet: bool = False,
     masks the port when it compares notebook outputs (``notebooks/sanitize.cfg``).
     """
     settings = settings if settings is not None else load_settings()
+    if lang is not None:
+        try:
+            settings = replace(settings, lang=messages.check_language(lang, "lang"))
+        except messages.LanguageError as error:
+            raise ConfigError(str(error)) from None
+    messages.set_language(settings.lang)
     if settings.mode == "mock" and settings.mock_url:
         _check_external_mock(settings.mock_url)
     elif settings.mode == "mock":

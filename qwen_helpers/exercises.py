@@ -1,8 +1,14 @@
-"""The checks behind the notebooks' "Try it" exercises: each prints ✓ or ✗ and says why."""
+"""The checks behind the notebooks' "Try it" exercises: each prints ✓ or ✗ and says why.
+
+The lines are in the learner's language (:mod:`qwen_helpers.messages`, catalog
+``qwen_helpers/catalog/exercises.py``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
+
+from .messages import say
 
 
 def _report(problems: list[str], success: str) -> None:
@@ -16,15 +22,14 @@ def check_first_call(reply: Any) -> None:
     """00 · a reply from ``qwen-flash`` that finished normally."""
     problems = []
     if not hasattr(reply, "choices"):
-        return _report([f"expected the reply of chat.completions.create, got "
-                        f"{type(reply).__name__}"], "")
+        return _report([say("ex.first.not_a_reply", got=type(reply).__name__)], "")
     if reply.model != "qwen-flash":
-        problems.append(f"the reply came from {reply.model!r}; pass model=\"qwen-flash\"")
+        problems.append(say("ex.first.model", model=repr(reply.model)))
     if reply.choices[0].finish_reason != "stop":
-        problems.append(f"finish_reason is {reply.choices[0].finish_reason!r}, not 'stop'")
+        problems.append(say("ex.first.finish", reason=repr(reply.choices[0].finish_reason)))
     if not reply.choices[0].message.content:
-        problems.append("the answer is empty")
-    return _report(problems, f"qwen-flash answered in {reply.usage.completion_tokens} tokens")
+        problems.append(say("ex.first.empty"))
+    return _report(problems, say("ex.first.ok", tokens=reply.usage.completion_tokens))
 
 
 def check_configuration(env: dict[str, str]) -> None:
@@ -37,10 +42,11 @@ def check_configuration(env: dict[str, str]) -> None:
         return _report([str(error)], "")
     problems = []
     if settings.mode != "live":
-        problems.append(f"mode is {settings.mode!r}; the exercise asks for live mode")
+        problems.append(say("ex.config.mode", mode=repr(settings.mode)))
     if settings.region != "ap-southeast-1":
-        problems.append(f"region is {settings.region!r}; a Singapore key needs ap-southeast-1")
-    return _report(problems, f"live mode, {settings.region}, {settings.compatible_base_url}")
+        problems.append(say("ex.config.region", region=repr(settings.region)))
+    return _report(problems, say("ex.config.ok", region=settings.region,
+                                 url=settings.compatible_base_url))
 
 
 def check_reading(answer: dict[str, Any], raw_body: str) -> None:
@@ -54,9 +60,9 @@ def check_reading(answer: dict[str, Any], raw_body: str) -> None:
         "total_tokens": data["usage"]["total_tokens"],
         "request_id": data["id"].removeprefix("chatcmpl-"),
     }
-    problems = [f"{name}: got {answer.get(name)!r}, expected the value at its place in the JSON"
+    problems = [say("ex.reading.wrong", name=name, got=repr(answer.get(name)))
                 for name in expected if answer.get(name) != expected[name]]
-    return _report(problems, "all four values read correctly")
+    return _report(problems, say("ex.reading.ok"))
 
 
 class _RecordedStream:
@@ -89,8 +95,8 @@ def check_stream_loop(loop: Any, settings: Any) -> None:
     from openai import OpenAI
 
     client = OpenAI(api_key=settings.api_key, base_url=settings.compatible_base_url)
-    cases = [("a plain stream", [{"role": "user", "content": "你好"}], {}),
-             ("a stream with include_usage",
+    cases = [(say("ex.stream.plain"), [{"role": "user", "content": "你好"}], {}),
+             (say("ex.stream.usage"),
               [{"role": "system", "content": "You are a helpful assistant."},
                {"role": "user", "content": "你是谁？"}],
               {"stream_options": {"include_usage": True}})]
@@ -101,10 +107,10 @@ def check_stream_loop(loop: Any, settings: Any) -> None:
         try:
             got = loop(stream)
         except Exception as error:
-            hint = {IndexError: ": the usage-only last chunk has choices == []",
-                    TypeError: ": a delta's content can be None"}.get(type(error), "")
-            problems.append(f"{label}: your loop raised {type(error).__name__} ({error}) at "
-                            f"chunk {len(stream.chunks)}{hint}")
+            hint = {IndexError: say("ex.stream.hint_index"),
+                    TypeError: say("ex.stream.hint_type")}.get(type(error), "")
+            problems.append(say("ex.stream.raised", label=label, error=type(error).__name__,
+                                detail=error, chunk=len(stream.chunks), hint=hint))
             continue
         finally:
             for _ in stream:  # read what the loop left, to know the right answer
@@ -113,16 +119,16 @@ def check_stream_loop(loop: Any, settings: Any) -> None:
         text = "".join(c.choices[0].delta.content or "" for c in stream.chunks if c.choices)
         expected = (text, len(stream.chunks))
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
-            problems.append(f"{label}: return (text, chunk_count), not {type(got).__name__}")
+            problems.append(say("ex.stream.shape", label=label, got=type(got).__name__))
         elif tuple(got) != expected:
-            problems.append(f"{label}: got text of {len(str(got[0]))} characters and "
-                            f"{got[1]} chunks; expected {len(text)} characters and "
-                            f"{expected[1]} chunks (every chunk counts, text only from choices)")
+            problems.append(say("ex.stream.wrong", label=label, got_chars=len(str(got[0])),
+                                got_chunks=got[1], chars=len(text), chunks=expected[1]))
         else:
-            passed.append(f"{label}: {len(text)} characters in {expected[1]} chunks")
+            passed.append(say("ex.stream.passed", label=label, chars=len(text),
+                              chunks=expected[1]))
     for line in passed:
         print(f"✓ {line}")
-    return _report(problems, "your loop reads both streams right")
+    return _report(problems, say("ex.stream.ok"))
 
 
 RETRY_CASES = (
@@ -149,8 +155,7 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
 
     settings = connect(quiet=True)
     if settings.mode != "mock":
-        return _report(["the check scripts faults in the local mock: run it in mock mode "
-                        "(QWEN_MODE=mock)"], "")
+        return _report([say("ex.retry.mock_only")], "")
     scale = time_scale or settings.time_scale
     server = mock_server()
     client = OpenAI(api_key=settings.api_key, base_url=settings.compatible_base_url,
@@ -172,16 +177,16 @@ def check_retry_loop(retry_call: Any, time_scale: float | None = None) -> None:
             succeeded = False
         times = [e["time"] for e in server.requests() if e["request_id"] not in before]
         gaps = [round((b - a) / scale, 1) for a, b in zip(times, times[1:], strict=False)]
-        label = f"{sequence}: {len(times)} attempt(s)"
+        label = say("ex.retry.label", sequence=sequence, attempts=len(times))
         if len(times) != len(waits) + 1:
-            problems.append(f"{label}; expected {len(waits) + 1}")
+            problems.append(say("ex.retry.count", label=label, expected=len(waits) + 1))
         elif succeeded != succeeds:
-            problems.append(f"{label}, then it {'returned' if succeeded else 'raised'}; it should "
-                            f"{'return the answer' if succeeds else 'raise the last error'}")
+            problems.append(say("ex.retry.returned" if succeeded else "ex.retry.raised",
+                                label=label))
         elif any(not (0.5 * w <= g <= 1.25 * w + 0.3) for g, w in zip(gaps, waits, strict=False)):
-            problems.append(f"{label} with waits {gaps} s; expected about {list(waits)} s")
+            problems.append(say("ex.retry.waits", label=label, gaps=gaps, waits=list(waits)))
         else:
-            passed.append(f"{label}, waits {gaps} s")
+            passed.append(say("ex.retry.passed", label=label, gaps=gaps))
     return _report(problems, "; ".join(passed))
 
 
@@ -197,36 +202,32 @@ def check_port(response: Any, reply: Any) -> None:
     from dashscope.api_entities.dashscope_response import GenerationResponse
 
     if not isinstance(response, GenerationResponse):
-        return _report([f"expected what Generation.call returns (GenerationResponse), got "
-                        f"{type(response).__name__}: port the call to Generation.call"], "")
+        return _report([say("ex.port.not_a_response", got=type(response).__name__)], "")
     if response.status_code != 200:
-        return _report([f"the call failed: {response.status_code} {response.code}: "
-                        f"{response.message}"], "")
+        return _report([say("ex.port.failed", status=response.status_code, code=response.code,
+                            message=response.message)], "")
     if not response.output.choices:
-        return _report(["output.choices is None: the answer came back in output.text; pass "
-                        "result_format=\"message\""], "")
+        return _report([say("ex.port.text_format")], "")
     choice, expected = response.output.choices[0], reply.choices[0]
     problems = []
     entry = _mock_entry(response.request_id)
     if entry is not None and (entry.get("dialect"), entry.get("model")) != ("native", reply.model):
-        problems.append(f"the mock logged a {entry.get('dialect')} request for "
-                        f"{entry.get('model')!r}; expected native, {reply.model!r}")
+        problems.append(say("ex.port.dialect", dialect=entry.get("dialect"),
+                            model=repr(entry.get("model")), expected=repr(reply.model)))
     if response.usage.input_tokens != reply.usage.prompt_tokens:
-        problems.append(f"{response.usage.input_tokens} input tokens, the openai call had "
-                        f"{reply.usage.prompt_tokens}: send the same messages, system one included")
+        problems.append(say("ex.port.tokens", got=response.usage.input_tokens,
+                            expected=reply.usage.prompt_tokens))
     if (choice.finish_reason, response.usage.output_tokens) != (expected.finish_reason,
                                                                 reply.usage.completion_tokens):
-        problems.append(f"finish_reason {choice.finish_reason!r} after "
-                        f"{response.usage.output_tokens} tokens, the openai call had "
-                        f"{expected.finish_reason!r} after {reply.usage.completion_tokens}: "
-                        "pass the same max_tokens")
+        problems.append(say("ex.port.finish", reason=repr(choice.finish_reason),
+                            tokens=response.usage.output_tokens,
+                            expected=repr(expected.finish_reason),
+                            expected_tokens=reply.usage.completion_tokens))
     same_text = choice.message.content == expected.message.content
     if entry is not None and not same_text and not problems:
-        problems.append("the text differs from the openai answer: pass the same temperature and "
-                        "enable_thinking (plain keyword arguments in dashscope)")
-    note = "" if same_text or entry is not None else (
-        " (the texts differ, as two answers sampled at temperature 0.7 do in live mode)")
-    return _report(problems, "same request through the native endpoint, same answer" + note)
+        problems.append(say("ex.port.text"))
+    note = "" if same_text or entry is not None else say("ex.port.live_note")
+    return _report(problems, say("ex.port.ok") + note)
 
 
 def _mock_entry(request_id: str | None) -> dict[str, Any] | None:
@@ -246,43 +247,34 @@ def check_give_up(policy: Any, outcome: Any) -> None:
     from .retry import RetryResult
 
     attempts = getattr(policy, "max_attempts", None)
-    problems = [] if attempts == 2 else [f"the policy allows {attempts} attempts; give "
-                                         "RetryPolicy max_attempts=2"]
+    problems = [] if attempts == 2 else [say("ex.giveup.attempts", attempts=attempts)]
     if isinstance(outcome, RetryResult):
         if all(a.error is None for a in outcome.attempts):
-            problems.append("no attempt failed: the faults are scripted in the mock, so run "
-                            "this in mock mode (QWEN_MODE=mock)")
+            problems.append(say("ex.giveup.no_fault"))
         else:
-            problems.append(f"the call succeeded at attempt {len(outcome.attempts)}; with 2 "
-                            "attempts it should give up after the second 429 and raise")
+            problems.append(say("ex.giveup.succeeded", attempt=len(outcome.attempts)))
     elif isinstance(outcome, QwenError):
         if outcome.status != 429:
-            problems.append(f"the error is {outcome.kind} {outcome.status}; expected the 429 of "
-                            "the second attempt")
+            problems.append(say("ex.giveup.status", kind=outcome.kind, status=outcome.status))
         if len(outcome.attempts) != 2:
-            problems.append(f"it gave up after {len(outcome.attempts)} attempt(s), not 2")
+            problems.append(say("ex.giveup.count", attempts=len(outcome.attempts)))
     else:
-        problems.append(f"outcome is a {type(outcome).__name__}: keep the RetryResult that "
-                        "call_with_retry returned, or the QwenError it raised")
-    return _report(problems, "the policy gave up after 2 attempts and the caller got the last "
-                             "429 as a QwenError, with both attempts attached")
+        problems.append(say("ex.giveup.type", got=type(outcome).__name__))
+    return _report(problems, say("ex.giveup.ok"))
 
 
 def check_cache_hit_rate(cache: Any, questions: list[str]) -> None:
     """07 · every question looked up once, and one call per question after normalising."""
     lookups = cache.hits + cache.misses
     different = len({" ".join(question.lower().split()) for question in questions})
-    rate = f"hit rate {cache.hits / lookups:.0%} ({cache.hits} of {lookups})" if lookups else ""
+    rate = say("ex.cache.rate", rate=cache.hits / lookups, hits=cache.hits,
+               lookups=lookups) if lookups else ""
     if lookups != len(questions):
-        return _report([f"the cache saw {lookups} lookups for {len(questions)} questions; send "
-                        "each question once through cached_call, with a new ResponseCache "
-                        "each run"], "")
+        return _report([say("ex.cache.lookups", lookups=lookups, questions=len(questions))], "")
     if cache.misses > different:
-        return _report([f"{rate}: {cache.misses} calls for {different} different questions. "
-                        "Questions that differ only in case or spaces still miss: normalise "
-                        "the question before the lookup"], "")
+        return _report([say("ex.cache.misses", rate=rate, misses=cache.misses,
+                            different=different)], "")
     if cache.misses < different:
-        return _report([f"{rate}: only {cache.misses} calls for {different} different "
-                        "questions, so different questions now share an answer; normalise "
-                        "case and spaces only"], "")
-    return _report([], f"{rate}: {cache.hits} calls saved")
+        return _report([say("ex.cache.merged", rate=rate, misses=cache.misses,
+                            different=different)], "")
+    return _report([], say("ex.cache.ok", rate=rate, saved=cache.hits))

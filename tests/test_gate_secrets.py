@@ -236,6 +236,7 @@ def every_error_type() -> set[type]:
 def error_instances(key: str) -> dict[type, BaseException]:
     """One instance of each error type, built the way a key could reach its message."""
     from qwen_helpers.diagrams.render import GraphvizNotFound
+    from qwen_helpers.messages import LanguageError, check_language
     from qwen_helpers.mock.errors import invalid_parameter
     from qwen_helpers.mock.requests import Rejected
     from qwen_helpers.streaming import IncompleteStream, StreamResult
@@ -245,12 +246,16 @@ def error_instances(key: str) -> dict[type, BaseException]:
     except ConfigError as error:
         config_error = error
     qwen = QwenError("auth", f"Incorrect API key provided: {key}. Authorization: Bearer {key}")
+    try:
+        check_language(key)  # a key pasted into QWEN_LANG by mistake
+    except LanguageError as error:
+        language_error = error
     return {
         QwenError: qwen, ConfigError: config_error,
         IncompleteStream: IncompleteStream(StreamResult(text="partial", error=to_qwen_error(
             RuntimeError(f"upstream said {key}"), in_stream=True))),
         Rejected: Rejected(invalid_parameter(f"bad header {key[:8]}…")),
-        GraphvizNotFound: GraphvizNotFound("dot not found"),
+        GraphvizNotFound: GraphvizNotFound("dot not found"), LanguageError: language_error,
     }
 
 

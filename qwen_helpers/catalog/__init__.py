@@ -1,0 +1,12 @@
+"""The message catalog, one module per area; :mod:`qwen_helpers.messages` reads it."""
+
+from __future__ import annotations
+
+from . import exercises, setup
+
+CATALOG: dict[str, dict[str, str]] = {}
+for _area in (setup, exercises):
+    _overlap = CATALOG.keys() & _area.MESSAGES.keys()
+    if _overlap:
+        raise RuntimeError(f"message keys defined twice: {sorted(_overlap)}")
+    CATALOG.update(_area.MESSAGES)
