@@ -52,7 +52,12 @@ SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
 }
 NOTEBOOKS = sorted(p.relative_to(ROOT).as_posix()
-                   for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+                   for p in (ROOT / "notebooks").glob("*/[0-9][0-9]_*.ipynb"))
+"""Both editions: each is opened fresh."""
+RUN_ALL = [p for p in NOTEBOOKS if p.startswith("notebooks/en/")] + [
+    "notebooks/zh/00_start_here.ipynb", "notebooks/zh/05_streaming.ipynb"]
+"""Run All in a browser: every English notebook, and the Chinese ones with their own widgets
+(the two editions run the same code, which nbval executes for both)."""
 REPR = re.compile(r"^(?:[A-Z]\w*\((?:children|value|layout)=|Diagram\(|<\w+(?:\.\w+)+ object at )")
 """Text that is a Python repr, where a reader should see a picture or a sentence."""
 LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -221,7 +226,7 @@ def notebook(lab: Lab, browser) -> Iterator[Callable[[str], Notebook]]:
 
     def open_notebook(path: str) -> Notebook:
         page = browser.new_page()
-        name = Path(path).stem
+        name = _label(path)
         pages.append((page, name))
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -246,7 +251,7 @@ class Notebook:
 
     def __init__(self, page, path: str, problems: list[str], lab: Lab) -> None:
         self.page, self.path, self.problems, self.lab = page, path, problems, lab
-        self.name = Path(path).stem
+        self.name = _label(path)
 
     def wait_until_ready(self) -> None:
         """The notebook is shown — all its cells, not the one empty cell of a model still
@@ -366,23 +371,33 @@ def _assert_images_loaded(opened: Notebook) -> list[dict]:
     return images
 
 
-def test_make_lab_opens_the_contents_page_rendered(lab, browser):
-    """What `make lab` shows first: the contents, as a page with links, not Markdown source.
+def _rendered_links(browser, lab, path: str, shot: str) -> list[str]:
+    """The link texts of a Markdown file as JupyterLab shows it, after a screenshot."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{lab.url}/lab/tree/{path}?token={lab.token}")
+        contents = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown").first
+        contents.wait_for(timeout=60_000)
+        links = contents.locator("a").all_inner_texts()
+        page.screenshot(path=str(ARTIFACTS / shot))
+        return links
+    finally:
+        page.close()
+
+
+def test_make_lab_opens_the_choice_of_edition_then_the_contents_rendered(lab, browser):
+    """What `make lab` shows first: one click to either edition, then its contents, as pages
+    with links, not Markdown source.
 
     `make lab` names notebooks/README.md, so the browser it opens goes to that file's URL
     (jupyter_server's ``file_url_prefix``, ``/lab/tree`` for JupyterLab): the test opens it.
     """
-    page = browser.new_page()
-    try:
-        page.goto(f"{lab.url}/lab/tree/notebooks/README.md?token={lab.token}")
-        contents = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown").first
-        contents.wait_for(timeout=60_000)
-        links = contents.locator("a").all_inner_texts()
-        page.screenshot(path=str(ARTIFACTS / "contents.png"))
+    landing = _rendered_links(browser, lab, "notebooks/README.md", "landing.png")
+    assert any("中文版" in text for text in landing) and any("English" in t for t in landing)
+    for lang in ("en", "zh"):
+        links = _rendered_links(browser, lab, f"notebooks/{lang}/README.md", f"contents-{lang}.png")
         assert any(text.startswith("00 ·") for text in links), links
-        assert len([t for t in links if re.match(r"\d\d ·", t)]) >= 8, links
-    finally:
-        page.close()
+        assert len([t for t in links if re.match(r"\d\d ·", t)]) >= 11, links
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
@@ -402,7 +417,7 @@ def test_each_notebook_opened_fresh_shows_pictures_and_sentences(notebook, path)
     assert len(figures) >= expected, f"{opened.name}: {figures} (expected {expected} diagrams)"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS)
+@pytest.mark.parametrize("path", RUN_ALL)
 def test_each_notebook_runs_clean_with_images_and_widgets_drawn(notebook, path):
     opened = notebook(path)
     opened.run_all()
@@ -491,6 +506,11 @@ def test_streaming_chat_box_types_and_enter_sends(notebook):
     opened.page.wait_for_function("el => /模拟服务/.test(el.innerText)",
                                   arg=transcript.element_handle(), timeout=30_000)
     _assert_clean(opened)
+
+
+def _label(path: str) -> str:
+    """``en-03_retry_decision_tree`` for ``notebooks/en/03_retry_decision_tree.ipynb``."""
+    return f"{Path(path).parent.name}-{Path(path).stem}"
 
 
 def _path(topic: str) -> str:

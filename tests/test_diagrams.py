@@ -117,7 +117,7 @@ def test_render_all_writes_sources_and_stamped_svgs(tmp_path, monkeypatch):
 def test_every_image_a_notebook_references_exists():
     pattern = re.compile(r"diagrams/(?:render|src)/[\w.-]+\.(?:svg|dot)")
     references = []
-    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    for notebook in sorted((ROOT / "notebooks").glob("*/*.ipynb")):
         for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
             if cell["cell_type"] == "markdown":
                 text = "".join(cell["source"])
@@ -128,9 +128,9 @@ def test_every_image_a_notebook_references_exists():
 
 def test_markdown_image_links_the_render_and_its_source():
     text = markdown_image("retry-decision-tree", "Should I retry?")
-    assert text.startswith("![Should I retry?](../diagrams/render/03-retry-decision-tree.svg)")
-    assert "(../diagrams/src/03-retry-decision-tree.dot)" in text
-    for ref in re.findall(r"\.\./(diagrams/\S+?)\)", text):
+    assert text.startswith("![Should I retry?](../../diagrams/render/03-retry-decision-tree.svg)")
+    assert "(../../diagrams/src/03-retry-decision-tree.dot)" in text
+    for ref in re.findall(r"\.\./\.\./(diagrams/\S+?)\)", text):
         assert (ROOT / ref).exists()
 
 

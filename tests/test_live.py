@@ -106,11 +106,11 @@ def test_a_connection_error_reads_short_with_what_it_means():
 
 def test_notebook_00_behind_a_dead_proxy_shows_no_long_traceback(tmp_path, gate_run):
     """A learner with a key behind a firewall: every failing cell shows the course's message."""
-    notebook = nbformat.read(ROOT / "notebooks" / "00_start_here.ipynb", as_version=4)
+    notebook = nbformat.read(ROOT / "notebooks" / "en" / "00_start_here.ipynb", as_version=4)
     env = {**os.environ, "QWEN_MODE": "live", "DASHSCOPE_API_KEY": gate_run["canary"],
            "HTTPS_PROXY": f"http://127.0.0.1:{_closed_port()}", "HOME": str(tmp_path)}
     client = NotebookClient(notebook, timeout=60, allow_errors=True, kernel_name="python3",
-                            resources={"metadata": {"path": str(ROOT / "notebooks")}})
+                            resources={"metadata": {"path": str(ROOT / "notebooks" / "en")}})
     saved = dict(os.environ)
     os.environ.update(env)
     try:

@@ -38,3 +38,24 @@ def test_without_make_starts_the_lab_as_make_lab_does():
     readme = README.read_text(encoding="utf-8").split("### Without make")[1]
     command = next(line for line in readme.splitlines() if line.startswith("jupyter lab"))
     assert " ".join(command.split("#")[0].split()) == lab
+
+
+@pytest.mark.parametrize("english, chinese", [("README.md", "README.zh-CN.md"),
+                                              ("docs/workshop.md", "docs/workshop.zh-CN.md")])
+def test_each_page_links_its_twin_in_the_first_line(english, chinese):
+    root = README.parent
+    en_first = (root / english).read_text(encoding="utf-8").splitlines()[0]
+    zh_first = (root / chinese).read_text(encoding="utf-8").splitlines()[0]
+    assert f"]({Path(chinese).name})" in en_first and f"]({Path(english).name})" in zh_first
+
+
+def test_the_chinese_readme_s_snippets_are_the_english_ones():
+    """Same code in both READMEs' "own code" section (comments may be translated)."""
+    chinese = (README.parent / "README.zh-CN.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```python\n(.*?)```", chinese, flags=re.S)
+
+    def code(text: str) -> list[str]:
+        return [line.split("#")[0].rstrip() for line in text.splitlines()]
+
+    for snippet in SNIPPETS:
+        assert any(code(snippet) == code(other) for other in snippets), snippet[:80]

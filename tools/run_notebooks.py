@@ -1,6 +1,6 @@
 """Execute notebooks in place, the way the test suite runs them, and keep their outputs clean.
 
-    python tools/run_notebooks.py notebooks/03_retry_decision_tree.ipynb …   # or no argument: all
+    python tools/run_notebooks.py notebooks/en/03_retry_decision_tree.ipynb …   # none: all
 
 Each notebook runs in a fresh kernel in its own folder, in mock mode with no key, a home folder
 of its own and ``QWEN_TIME_SCALE=0.05`` — the settings under which ``make test`` compares the
@@ -54,7 +54,7 @@ def clean(notebook: nbformat.NotebookNode) -> None:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in argv] or sorted(
-        (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+        (ROOT / "notebooks").glob("*/[0-9][0-9]_*.ipynb"))
     for path in paths:
         print(f"running {path.relative_to(ROOT)}", flush=True)
         run(path)

@@ -126,10 +126,10 @@ def source_path(name: str) -> Path:
 
 
 def markdown_image(name: str, caption: str = "") -> str:
-    """Markdown for a notebook in ``notebooks/``: the render, then a link to its source."""
+    """Markdown for a notebook in ``notebooks/<lang>/``: the render, then its source's link."""
     s = spec(name)
-    return (f"![{caption or s.caption}](../diagrams/render/{s.name}.svg)\n\n"
-            f"*Diagram source: [diagrams/src/{s.name}.dot](../diagrams/src/{s.name}.dot)*")
+    return (f"![{caption or s.caption}](../../diagrams/render/{s.name}.svg)\n\n"
+            f"*Diagram source: [diagrams/src/{s.name}.dot](../../diagrams/src/{s.name}.dot)*")
 
 
 def dot_program() -> str:
