@@ -64,12 +64,12 @@ def connect(settings: Settings | None = None, *, lang: str | None = None, quiet:
     masks the port when it compares notebook outputs (``notebooks/sanitize.cfg``).
     """
     settings = settings if settings is not None else load_settings()
-    if lang is not None:
+    if lang is not None:  # else the language stays as it is (QWEN_LANG, or an earlier lang=)
         try:
             settings = replace(settings, lang=messages.check_language(lang, "lang"))
         except messages.LanguageError as error:
             raise ConfigError(str(error)) from None
-    messages.set_language(settings.lang)
+        messages.set_language(settings.lang)
     if settings.mode == "mock" and settings.mock_url:
         _check_external_mock(settings.mock_url)
     elif settings.mode == "mock":

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import KINDS, QwenError, to_qwen_error
+from .messages import say
 from .mock.errors import CATALOG
 from .panels import StillWidget, control
 from .retry import DEFAULT_POLICY, RULES, Decision, RetryPolicy, backoff_band, decide
@@ -43,33 +44,35 @@ class Explanation:
         rule = self.decision.rule
         number = RULES.index(rule) + 1
         if self.out_of_attempts:
-            return (f"DON'T RETRY — rule {number} {rule.name} says retry, but attempt "
-                    f"{self.attempt} of {self.max_attempts} was the last: give up")
-        said = "RETRY" if rule.retry else "DON'T RETRY"
-        return f"{said} — rule {number} {rule.name}"
+            return say("explorer.out_of_attempts", number=number, rule=rule.name,
+                       attempt=self.attempt, max=self.max_attempts)
+        said = say("explorer.retry" if rule.retry else "explorer.dont")
+        return say("explorer.verdict", said=said, number=number, rule=rule.name)
 
     def caption(self) -> str:
         """The diagram's caption, in agreement with the verdict."""
         failure = " ".join(str(x) for x in (self.error.status, self.error.code) if x)
         number = RULES.index(self.decision.rule) + 1
-        said = "RETRY" if self.decision.rule.retry else "DON'T RETRY"
-        budget = (f" · attempt {self.attempt} of {self.max_attempts}: the budget says STOP"
+        said = say("explorer.retry" if self.decision.rule.retry else "explorer.dont")
+        budget = (say("explorer.budget", attempt=self.attempt, max=self.max_attempts)
                   if self.out_of_attempts else "")
-        return (f"{failure or 'kind ' + self.error.kind} → rule {number} "
-                f"{self.decision.rule.name}: {said}{budget}")
+        return say("explorer.caption", failure=failure or say("explorer.kind",
+                                                                kind=self.error.kind),
+                   number=number, rule=self.decision.rule.name, said=said, budget=budget)
 
     def text(self) -> str:
         """The verdict; the rule's condition and reason; then the wait (never a random draw)
         or, when the attempts are used up, what to do instead."""
         rule = self.decision.rule
-        lines = [self.verdict(), f"The rule: {rule.condition}. {rule.reason}"]
+        lines = [self.verdict(), say("explorer.the_rule", condition=rule.condition,
+                                     reason=rule.reason)]
         if self.decision.retry and self.band:
             low, high = self.band
-            wait = f"{high:g} s" if low == high else f"between {low:g} and {high:g} s"
-            lines.append(f"Wait {wait}, then attempt {self.attempt + 1}.")
+            wait = (say("explorer.wait_fixed", wait=high) if low == high
+                    else say("explorer.wait_band", low=low, high=high))
+            lines.append(say("explorer.wait", wait=wait, next=self.attempt + 1))
         elif self.out_of_attempts:
-            lines.append("Report the failure with its request id; a person or a later job "
-                         "may try again.")
+            lines.append(say("explorer.report"))
         return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import tenacity
 
 from .errors import QwenError, parse_retry_after, to_qwen_error
+from .messages import say
 from .retry_rules import DEFAULT_POLICY, JITTERS, RULES, RetryPolicy, Rule, matching_rule
 
 __all__ = ["DEFAULT_POLICY", "JITTERS", "RULES", "Attempt", "Decision", "RetryPolicy",
@@ -78,11 +79,12 @@ class RetryResult:
         lines = []
         for a in self.attempts:
             if a.error is None or a.decision is None:
-                lines.append(f"attempt {a.number}: ok")
+                lines.append(say("retry.attempt_ok", number=a.number))
                 continue
             what = " ".join(str(x) for x in (a.error.kind, a.error.status, a.error.code) if x)
-            then = "stop" if a.wait is None else f"wait {a.wait:.2f} s"
-            lines.append(f"attempt {a.number}: {what} → {a.decision.rule.name}, {then}")
+            then = say("retry.stop") if a.wait is None else say("retry.wait", wait=a.wait)
+            lines.append(say("retry.attempt_failed", number=a.number, what=what,
+                             rule=a.decision.rule.name, then=then))
         return "\n".join(lines)
 
 
@@ -112,18 +114,20 @@ def decide(error: QwenError, attempt: int, policy: RetryPolicy = DEFAULT_POLICY,
     if not rule.retry:
         return Decision(False, rule, None, rule.reason)
     if attempt >= policy.max_attempts:
-        return Decision(False, rule, None, f"{rule.reason} But that was attempt {attempt} of "
-                        f"{policy.max_attempts}: giving up.")
+        return Decision(False, rule, None, say("retry.giving_up", reason=rule.reason,
+                                               attempt=attempt, max=policy.max_attempts))
     if error.retry_after is not None:
-        wait, source = error.retry_after, "the server's Retry-After"
+        wait, source = error.retry_after, say("retry.source_server")
     else:
-        wait, source = backoff(attempt, policy, rng), f"backoff, {policy.jitter} jitter"
+        wait = backoff(attempt, policy, rng)
+        source = say("retry.source_backoff", jitter=policy.jitter)
     if policy.deadline is not None and elapsed is not None and elapsed + wait >= policy.deadline:
-        return Decision(False, rule, None, f"{rule.reason} But {elapsed:.2f} s are spent and a "
-                        f"{wait:.2f} s wait would reach the {policy.deadline:g} s deadline: "
-                        "giving up.")
-    return Decision(True, rule, wait, f"{rule.reason} Waiting {wait:.2f} s ({source}) before "
-                    f"attempt {attempt + 1} of {policy.max_attempts}.")
+        return Decision(False, rule, None, say("retry.deadline", reason=rule.reason,
+                                               elapsed=elapsed, wait=wait,
+                                               deadline=policy.deadline))
+    return Decision(True, rule, wait, say("retry.waiting", reason=rule.reason, wait=wait,
+                                          source=source, next=attempt + 1,
+                                          max=policy.max_attempts))
 
 
 class _Loop:

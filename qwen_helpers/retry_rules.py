@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import COMPATIBLE_TO_NATIVE, QwenError
+from .messages import say
 
 JITTERS = ("none", "full", "equal")
 
@@ -58,7 +59,6 @@ class Rule:
 
     name: str
     retry: bool
-    reason: str
     statuses: frozenset[int] = frozenset()
     """HTTP statuses it matches; empty means any."""
     codes: frozenset[str] = frozenset()
@@ -67,6 +67,11 @@ class Rule:
     when: Predicate | None = None
     """A further condition on the error and the policy, described by ``when_text``."""
     when_text: str = ""
+
+    @property
+    def reason(self) -> str:
+        """Why, in words a person can read, in the learner's language (catalog ``rule.<name>``)."""
+        return say(f"rule.{self.name}")
 
     def matches(self, error: QwenError, policy: RetryPolicy = DEFAULT_POLICY) -> bool:
         """True when every condition the rule sets holds for ``error``."""
@@ -87,81 +92,47 @@ class Rule:
         return " · ".join(p for p in parts if p) or "anything else"
 
 
-def _rule(name: str, retry: bool, reason: str, statuses: Any = (), codes: Any = (),
+def _rule(name: str, retry: bool, statuses: Any = (), codes: Any = (),
           kinds: Any = (), when: Predicate | None = None, when_text: str = "") -> Rule:
-    return Rule(name, retry, reason, frozenset(statuses), frozenset(codes), frozenset(kinds),
+    return Rule(name, retry, frozenset(statuses), frozenset(codes), frozenset(kinds),
                 when, when_text)
 
 
 RULES: tuple[Rule, ...] = (
-    _rule("stream_started", False, "The stream had begun, so the reader may have seen part of "
-          "the answer; sending again would start it over. Report it with the partial text.",
-          kinds={"stream"}),
-    _rule("retry_after_too_long", False, "The server asked for a longer wait than "
-          "max_server_wait; a shorter wait would only be refused again, so give up now.",
-          when=lambda e, p: e.retry_after is not None and e.retry_after > p.max_server_wait,
-          when_text="Retry-After > max_server_wait"),
-    _rule("server_says_retry", True, "The server sent x-should-retry: true (openai and "
-          "dashscope 2.0 obey it too) — but never for a 401 or 403: a key or a permission "
-          "does not fix itself.", when=lambda e, p: e.should_retry is True
-          and e.status not in (401, 403), when_text="x-should-retry: true, not 401/403"),
-    _rule("server_says_stop", False, "The server sent x-should-retry: false.",
-          when=lambda e, p: e.should_retry is False, when_text="x-should-retry: false"),
-    _rule("billing", False, "The account owes money or lacks the product (Arrearage is a 400, "
-          "the bill codes are 429s); nothing changes until it is settled in the console.",
-          codes={"Arrearage", "CommodityNotPurchased", "PrepaidBillOverdue",
-                 "PostpaidBillOverdue"}),
-    _rule("free_tier_exhausted", False, "The free quota is used up and 'use free tier only' is "
-          "on; it does not come back within minutes.", codes={"AllocationQuota.FreeTierOnly"}),
-    _rule("content_filtered", False, "Moderation judged the content inappropriate; the same "
-          "request is judged the same way.", codes={"DataInspectionFailed"}),
-    _rule("request_rate", True, "Too many requests this minute, or too fast a rise; the "
-          "window slides, so a wait lets the next try through.",
+    _rule("stream_started", False, kinds={"stream"}),
+    _rule("retry_after_too_long", False, when_text="Retry-After > max_server_wait",
+          when=lambda e, p: e.retry_after is not None and e.retry_after > p.max_server_wait),
+    _rule("server_says_retry", True, when_text="x-should-retry: true, not 401/403",
+          when=lambda e, p: e.should_retry is True and e.status not in (401, 403)),
+    _rule("server_says_stop", False, when_text="x-should-retry: false",
+          when=lambda e, p: e.should_retry is False),
+    _rule("billing", False, codes={"Arrearage", "CommodityNotPurchased", "PrepaidBillOverdue",
+                                   "PostpaidBillOverdue"}),
+    _rule("free_tier_exhausted", False, codes={"AllocationQuota.FreeTierOnly"}),
+    _rule("content_filtered", False, codes={"DataInspectionFailed"}),
+    _rule("request_rate", True,
           codes={"Throttling", "Throttling.RateQuota", "Throttling.BurstRate"}),
-    _rule("tokens_per_minute", True, "On DashScope this is the tokens-per-minute limit, which "
-          "recovers within a minute (docs/sources.md §8.1) — not OpenAI's billing "
-          "insufficient_quota. If every try fails, send fewer tokens or wait a minute.",
-          codes={"Throttling.AllocationQuota"}),
-    _rule("too_many_requests", True, "A 429 without a known code is a rate limit too.",
-          statuses={429}),
-    _rule("unauthorized", False, "The key is missing, wrong or from another region; waiting "
-          "will not fix it.", statuses={401}),
-    _rule("bad_request", False, "The request is invalid; it will be invalid again.",
-          statuses={400}),
-    _rule("forbidden", False, "This key may not use this model or workspace.", statuses={403}),
-    _rule("not_found", False, "No such model (or a retired one); it will not appear in a few "
-          "seconds.", statuses={404}),
-    _rule("request_timeout", True, "408: the server gave up waiting for the request; nothing "
-          "was processed, so sending it again is safe.", statuses={408}),
-    _rule("conflict", True, "409 is not documented by DashScope; openai and dashscope 2.0 retry "
-          "it as a transient lock conflict, and so do we.", statuses={409}),
-    _rule("too_large", False, "413: the body is over 16 MiB; send less.", statuses={413}),
-    _rule("other_client_error", False, "Any other 4xx (422 …) says the request is wrong.",
-          statuses=range(400, 500)),
-    _rule("model_too_slow", True, "The model took too long (over 300 s); a retry may take as "
-          "long again, so stream long answers.", codes={"RequestTimeOut", "InternalError.Timeout"}),
-    _rule("server_error", True, "An internal error, usually transient.", statuses={500}),
-    _rule("unavailable", True, "The gateway or model is overloaded or restarting.",
-          statuses={502, 503}),
-    _rule("gateway_timeout", True, "504: the gateway stopped waiting for the model. The first "
-          "try may still have run (and been billed), but a chat call changes nothing, so it is "
-          "safe to send again.", statuses={504}),
-    _rule("other_server_error", True, "Any other 5xx is a fault on the server's side.",
-          statuses=range(500, 600)),
-    _rule("client_timeout", True, "The client stopped waiting; the server may still have run "
-          "the request. Try again, and stream long answers.", kinds={"timeout"}),
-    _rule("connection", True, "Refused, reset or dropped before an answer: usually a blip. (A "
-          "wrong base URL fails every time, so the tries run out quickly.)",
-          kinds={"connection"}),
-    _rule("transient_kind", True, "A passing kind of failure that came without its usual "
-          "status (a business error inside an HTTP 200).",
-          kinds={"rate_limit", "server", "unavailable", "conflict"}),
-    _rule("lasting_kind", False, "A lasting kind of failure that came without its usual status: "
-          "refused by the SDK before sending (no key, no input) or a business error inside an "
-          "HTTP 200. Waiting will not fix it.",
-          kinds={"bad_request", "auth", "permission", "billing", "quota", "not_found",
-                 "too_large", "content_filter"}),
-    _rule("not_recognised", False, "Not a failure the table knows; retrying could hide a bug."),
+    _rule("tokens_per_minute", True, codes={"Throttling.AllocationQuota"}),
+    _rule("too_many_requests", True, statuses={429}),
+    _rule("unauthorized", False, statuses={401}),
+    _rule("bad_request", False, statuses={400}),
+    _rule("forbidden", False, statuses={403}),
+    _rule("not_found", False, statuses={404}),
+    _rule("request_timeout", True, statuses={408}),
+    _rule("conflict", True, statuses={409}),
+    _rule("too_large", False, statuses={413}),
+    _rule("other_client_error", False, statuses=range(400, 500)),
+    _rule("model_too_slow", True, codes={"RequestTimeOut", "InternalError.Timeout"}),
+    _rule("server_error", True, statuses={500}),
+    _rule("unavailable", True, statuses={502, 503}),
+    _rule("gateway_timeout", True, statuses={504}),
+    _rule("other_server_error", True, statuses=range(500, 600)),
+    _rule("client_timeout", True, kinds={"timeout"}),
+    _rule("connection", True, kinds={"connection"}),
+    _rule("transient_kind", True, kinds={"rate_limit", "server", "unavailable", "conflict"}),
+    _rule("lasting_kind", False, kinds={"bad_request", "auth", "permission", "billing", "quota",
+                                        "not_found", "too_large", "content_filter"}),
+    _rule("not_recognised", False),
 )
 """The decision table, checked top to bottom; the last rule matches anything."""
 

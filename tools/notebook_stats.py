@@ -30,7 +30,8 @@ def stats(path: Path) -> tuple[int, int]:
 
 
 def main(argv: list[str]) -> int:
-    paths = [Path(a) for a in argv] or sorted((ROOT / "notebooks").glob("*/[0-9][0-9]_*.ipynb"))
+    paths = [Path(a) for a in argv] or sorted(
+        (ROOT / "notebooks").glob("[ez][nh]/[0-9][0-9]_*.ipynb"))
     for path in paths:
         words, cells = stats(path)
         print(f"{path.relative_to(ROOT) if path.is_absolute() else path}: {words} words, "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import exercises, setup
+from . import exercises, retry, setup
 
 CATALOG: dict[str, dict[str, str]] = {}
-for _area in (setup, exercises):
+for _area in (setup, exercises, retry):
     _overlap = CATALOG.keys() & _area.MESSAGES.keys()
     if _overlap:
         raise RuntimeError(f"message keys defined twice: {sorted(_overlap)}")

@@ -15,6 +15,7 @@ import textwrap
 
 from .. import retry
 from ..errors import KINDS, QwenError, to_qwen_error
+from ..messages import say
 from .graph import Graph
 
 NAME = "03-retry-decision-tree"
@@ -69,7 +70,8 @@ def build() -> Graph:
                attrs={"fixedsize": "shape", "width": "3.4",
                       "height": f"{0.42 + 0.15 * len(condition):.2f}"})
         g.node(leaf, "RETRY" if rule.retry else "DON'T RETRY", "重试" if rule.retry else "不重试",
-               *_wrap(rule.reason, 54), kind="retry" if rule.retry else "fail", align="left")
+               *_wrap(say(f"rule.{rule.name}", lang="en"), 54),  # the diagram is English
+               kind="retry" if rule.retry else "fail", align="left")
         g.ranks.append((node, leaf))
         g.edge(previous, node, "no" if previous != "failed" else "",
                id=f"no:{previous[5:]}" if previous != "failed" else "start")
