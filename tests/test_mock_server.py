@@ -153,3 +153,13 @@ def test_one_request_can_ask_for_its_own_pace_and_a_bad_pace_is_a_400():
                     model="qwen-plus", messages=[{"role": "user", "content": "你好"}],
                     extra_headers={"X-Mock-Pace": bad})
             assert "X-Mock-Pace takes ttft=" in caught.value.response.text
+
+
+def test_a_scenario_body_nested_too_deep_is_a_400_not_a_500(mock):
+    """Found by the bad-input gate: ``[[[[…`` thousands deep made json.loads recurse out."""
+    import httpx
+
+    response = httpx.post(mock.url + "/_mock/scenario", content=b"[" * 100_000 + b"]" * 100_000,
+                          headers={"Authorization": "Bearer mock-key-valid"})
+    assert response.status_code == 400
+    assert "nests too deeply" in response.json()["error"]

@@ -32,7 +32,10 @@ async def post_scenario(request: web.Request) -> web.Response:
     Without ``key`` the sequence applies to every key; an empty sequence clears it.
     """
     try:
-        body = await request.json()
+        try:
+            body = await request.json()
+        except RecursionError:  # JSON nested thousands deep: refused, as the chat paths do
+            raise ValueError("the body nests too deeply to read") from None
         if not isinstance(body, dict) or not isinstance(body.get("sequence", ""), str):
             raise ValueError('send {"key": "…", "sequence": "429,200"}')
         key = body.get("key")
