@@ -378,6 +378,7 @@ def _rendered_links(browser, lab, path: str, shot: str) -> list[str]:
         page.goto(f"{lab.url}/lab/tree/{path}?token={lab.token}")
         contents = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown").first
         contents.wait_for(timeout=60_000)
+        contents.locator("a").first.wait_for(timeout=30_000)  # rendered, links and all
         links = contents.locator("a").all_inner_texts()
         page.screenshot(path=str(ARTIFACTS / shot))
         return links

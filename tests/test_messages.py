@@ -50,16 +50,29 @@ def test_an_unknown_language_says_what_is_allowed_and_never_echoes_a_long_value(
     assert "a" * 8 not in str(caught.value)
 
 
-def test_qwen_lang_and_connect_choose_the_language(capsys):
+def test_qwen_lang_and_connect_choose_the_language(capsys, mock, monkeypatch):
+    import importlib
+
+    import dashscope
+
+    connect_module = importlib.import_module("qwen_helpers.connect")  # the module, not the function
+    # connect() with the session's mock, and the dashscope settings it assigns put back after
+    monkeypatch.setattr(connect_module, "_mock", mock)
+    for name in ("api_key", "base_http_api_url", "base_compatible_api_url"):
+        monkeypatch.setattr(dashscope, name, getattr(dashscope, name))
+    monkeypatch.setattr(dashscope.settings, "_explicit", dict(dashscope.settings._explicit))
+    offline = load_settings({}, dotenv=False)
     assert load_settings({"QWEN_LANG": "zh"}, dotenv=False).lang == "zh"
-    settings = connect(lang="zh", quiet=True, check=False)
+    settings = connect(offline, lang="zh", quiet=True, check=False)
     assert settings.lang == "zh" and messages.language() == "zh"
     raw = ('{"id": "chatcmpl-1", "choices": [{"message": {"content": "hi"}, '
            '"finish_reason": "stop"}], "usage": {"total_tokens": 3}}')
     check_reading({}, raw)
     assert "应取 JSON 中对应位置的值" in capsys.readouterr().out
-    connect(lang="en", quiet=True, check=False)
+    connect(offline, quiet=True, check=False)  # no lang=: the language stays Chinese
+    assert messages.language() == "zh"
+    connect(offline, lang="en", quiet=True, check=False)
     check_reading({}, raw)
     assert "expected the value at its place in the JSON" in capsys.readouterr().out
     with pytest.raises(ConfigError, match="lang='klingon'"):
-        connect(lang="klingon", quiet=True, check=False)
+        connect(offline, lang="klingon", quiet=True, check=False)
