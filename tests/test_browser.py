@@ -378,7 +378,8 @@ def _rendered_links(browser, lab, path: str, shot: str) -> list[str]:
         page.goto(f"{lab.url}/lab/tree/{path}?token={lab.token}")
         contents = page.locator(".jp-MarkdownViewer .jp-RenderedMarkdown").first
         contents.wait_for(timeout=60_000)
-        contents.locator("a").first.wait_for(timeout=30_000)  # rendered, links and all
+        # rendered, its links to notebooks ("00 · …") included
+        contents.get_by_role("link").filter(has_text="·").first.wait_for(timeout=30_000)
         links = contents.locator("a").all_inner_texts()
         page.screenshot(path=str(ARTIFACTS / shot))
         return links
