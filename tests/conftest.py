@@ -44,5 +44,15 @@ def mock(mock_server):
 
 
 @pytest.fixture
+def restored_sdk_state(monkeypatch):
+    """Whatever connect() assigns in the dashscope module is put back after the test."""
+    import dashscope
+
+    for name in ("api_key", "base_http_api_url", "base_compatible_api_url"):
+        monkeypatch.setattr(dashscope, name, getattr(dashscope, name))
+    monkeypatch.setattr(dashscope.settings, "_explicit", dict(dashscope.settings._explicit))
+
+
+@pytest.fixture
 def key() -> str:
     return DEMO_KEY

@@ -33,12 +33,7 @@ STATUS = re.compile(r"^mode=mock · base_url=http://127\.0\.0\.1:\d+/compatible-
                     r"model=qwen-plus · key=mock-…id$")
 
 
-@pytest.fixture(autouse=True)
-def restored_sdk_state(monkeypatch):
-    """Whatever connect() assigns in the dashscope module is put back after each test."""
-    for name in ("api_key", "base_http_api_url", "base_compatible_api_url"):
-        monkeypatch.setattr(dashscope, name, getattr(dashscope, name))
-    monkeypatch.setattr(dashscope.settings, "_explicit", dict(dashscope.settings._explicit))
+pytestmark = pytest.mark.usefixtures("restored_sdk_state")  # tests/conftest.py
 
 
 @pytest.fixture

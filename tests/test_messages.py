@@ -50,17 +50,12 @@ def test_an_unknown_language_says_what_is_allowed_and_never_echoes_a_long_value(
     assert "a" * 8 not in str(caught.value)
 
 
-def test_qwen_lang_and_connect_choose_the_language(capsys, mock, monkeypatch):
+def test_qwen_lang_and_connect_choose_the_language(capsys, mock, monkeypatch,
+                                                   restored_sdk_state):
     import importlib
 
-    import dashscope
-
     connect_module = importlib.import_module("qwen_helpers.connect")  # the module, not the function
-    # connect() with the session's mock, and the dashscope settings it assigns put back after
-    monkeypatch.setattr(connect_module, "_mock", mock)
-    for name in ("api_key", "base_http_api_url", "base_compatible_api_url"):
-        monkeypatch.setattr(dashscope, name, getattr(dashscope, name))
-    monkeypatch.setattr(dashscope.settings, "_explicit", dict(dashscope.settings._explicit))
+    monkeypatch.setattr(connect_module, "_mock", mock)  # connect() with the session's mock
     offline = load_settings({}, dotenv=False)
     assert load_settings({"QWEN_LANG": "zh"}, dotenv=False).lang == "zh"
     settings = connect(offline, lang="zh", quiet=True, check=False)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import nbformat
@@ -58,6 +59,7 @@ def is_appendix(path: Path) -> bool:
     return path.name.startswith("9")
 
 
+@cache
 def title(path: Path) -> str:
     """The notebook's H1, e.g. ``00 · Start here: …``."""
     notebook = nbformat.read(path, as_version=4)

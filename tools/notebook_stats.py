@@ -31,7 +31,7 @@ def stats(path: Path) -> tuple[int, int]:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or sorted(
-        (ROOT / "notebooks").glob("[ez][nh]/[0-9][0-9]_*.ipynb"))
+        p for lang in ("en", "zh") for p in (ROOT / "notebooks" / lang).glob("[0-9][0-9]_*.ipynb"))
     for path in paths:
         words, cells = stats(path)
         print(f"{path.relative_to(ROOT) if path.is_absolute() else path}: {words} words, "

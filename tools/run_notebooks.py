@@ -54,7 +54,7 @@ def clean(notebook: nbformat.NotebookNode) -> None:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a).resolve() for a in argv] or sorted(
-        (ROOT / "notebooks").glob("[ez][nh]/[0-9][0-9]_*.ipynb"))
+        p for lang in ("en", "zh") for p in (ROOT / "notebooks" / lang).glob("[0-9][0-9]_*.ipynb"))
     for path in paths:
         print(f"running {path.relative_to(ROOT)}", flush=True)
         run(path)
