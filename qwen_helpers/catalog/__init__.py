@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import exercises, retry, setup
+from . import errors, exercises, retry, setup, tools, widgets
 
 CATALOG: dict[str, dict[str, str]] = {}
-for _area in (setup, exercises, retry):
+for _area in (setup, errors, exercises, retry, tools, widgets):
     _overlap = CATALOG.keys() & _area.MESSAGES.keys()
     if _overlap:
         raise RuntimeError(f"message keys defined twice: {sorted(_overlap)}")
