@@ -26,8 +26,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before every answer")
     parser.add_argument("--ttft", type=float, default=0.05, help="seconds to the first token")
     parser.add_argument("--tokens-per-second", type=float, default=400.0)
-    parser.add_argument("--rpm", type=int, default=600, help="requests per minute per model")
-    parser.add_argument("--tpm", type=int, default=1_000_000, help="tokens per minute per model")
+    parser.add_argument("--rpm", type=int, default=600,
+                        help="requests per minute, counted per key and model")
+    parser.add_argument("--tpm", type=int, default=1_000_000,
+                        help="tokens per minute, counted per key and model")
     parser.add_argument("--recordings", type=Path, action="append", default=[],
                         help="another folder of recordings to answer from")
     parser.add_argument("--record", metavar="UPSTREAM",
