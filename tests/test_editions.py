@@ -92,3 +92,40 @@ def test_navigation_and_contents_are_current():
 def test_the_landing_page_offers_both_editions():
     landing = (NOTEBOOKS / "README.md").read_text(encoding="utf-8")
     assert "(en/README.md)" in landing and "(zh/README.md)" in landing
+
+
+def _printed(notebook: nbformat.NotebookNode) -> list[str]:
+    """What the code cells showed: streams, text results and HTML (widgets' still pictures)."""
+    shown = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            shown.append(output.get("text", ""))
+            data = output.get("data", {})
+            shown += [data.get("text/plain", ""), data.get("text/html", "")]
+            shown += output.get("traceback", []) + [output.get("evalue", "")]
+    return [text if isinstance(text, str) else "".join(text) for text in shown]
+
+
+def _english_pieces() -> dict[str, str]:
+    """Every catalog message's English words between its fields, the longer pieces only."""
+    from qwen_helpers.catalog import CATALOG
+
+    pieces = {}
+    for key, entry in CATALOG.items():
+        for piece in re.split(r"\{[^}]*\}", entry["en"]):
+            if len(piece.strip()) >= 16 and re.search(r"[a-z]{3,} [a-z]{2,} [a-z]{2,}", piece):
+                pieces[piece.strip()] = key
+    return pieces
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_chinese_edition_prints_the_helpers_messages_in_chinese(name):
+    """Every ✓/✗ line is Chinese, and no catalog message appears in English in a zh output."""
+    shown = _printed(nbformat.read(NOTEBOOKS / "zh" / name, as_version=4))
+    marks = [line for text in shown for line in text.splitlines()
+             if line.lstrip().startswith(("✓", "✗"))]
+    english = [line for line in marks if not re.search(r"[\u4e00-\u9fff]", line)]
+    assert not english, f"{name}: ✓/✗ lines in English: {english}"
+    leaked = sorted({key for piece, key in _english_pieces().items()
+                     for text in shown if piece in text})
+    assert not leaked, f"{name}: messages shown in English in the Chinese edition: {leaked}"
