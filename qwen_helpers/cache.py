@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .messages import say
+
 TRANSPORT_PARAMETERS = frozenset({
     "api_key", "headers", "extra_headers", "extra_query", "timeout", "base_url", "base_address",
     "max_retries", "workspace", "http_client", "session",
@@ -149,8 +151,8 @@ class ResponseCache:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("cache file %s cannot be read (%s): treated as a miss",
-                           self._path(key).name, type(exc).__name__)
+            logger.warning(say("cache.unreadable", name=self._path(key).name,
+                               error=type(exc).__name__))
             return None
 
     def _write(self, key: str, data: dict[str, Any]) -> None:

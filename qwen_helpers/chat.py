@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .messages import say
 from .panels import StillWidget
 from .streaming import OnPiece, StreamResult, collect_openai
 
@@ -54,16 +55,18 @@ class Conversation:
 class ChatBox(StillWidget):
     """A text box, a Send button and a transcript that fills as each answer streams."""
 
-    sentence = ("Chat box: run this cell in JupyterLab to type your own questions; the "
-                "transcript so far is shown here.")
+    @property
+    def sentence(self) -> str:
+        return say("chat.sentence")
 
     def __init__(self, conversation: Conversation) -> None:
         import ipywidgets as widgets
 
         self.conversation = conversation
         self.view = widgets.HTML()
-        self.box = widgets.Text(placeholder="Ask Qwen…", layout=widgets.Layout(width="60%"))
-        self.button = widgets.Button(description="Send", button_style="primary")
+        self.box = widgets.Text(placeholder=say("chat.placeholder"),
+                                layout=widgets.Layout(width="60%"))
+        self.button = widgets.Button(description=say("chat.send"), button_style="primary")
         self.button.on_click(lambda _: self._from_browser(self.box.value))
         self.box.on_msg(self._on_key)  # the browser sends {"event": "submit"} on Enter
         self.widget = widgets.VBox([self.view, widgets.HBox([self.box, self.button])])
@@ -76,7 +79,7 @@ class ChatBox(StillWidget):
         if not text.strip():
             return None
         self.box.value, self.button.disabled = "", True
-        turn, pieces = f"<p><b>you:</b> {html.escape(text)}</p>", []
+        turn, pieces = f"<p><b>{say('chat.you')}</b> {html.escape(text)}</p>", []
 
         def show(piece: str) -> None:
             pieces.append(piece)
@@ -85,7 +88,7 @@ class ChatBox(StillWidget):
             result = self.conversation.send(text, on_text=show, **options)
         finally:
             self.button.disabled = False
-        note = "" if result.complete else f" [the stream broke: {result.error}]"
+        note = "" if result.complete else say("chat.stream_broke", error=result.error)
         self._finished += turn + _reply("".join(pieces), note)
         self.view.value = self._finished
         if not self._typing:
@@ -105,11 +108,12 @@ class ChatBox(StillWidget):
             self._typing = False
 
     def still_html(self) -> str:
-        return (self.view.value or "<p><i>(no turns yet)</i></p>") + (
-            '<p><code style="border:1px solid #cbd2d9;padding:1px 40px 1px 4px">Ask Qwen…</code>'
-            " <b>[Send]</b></p>")
+        return (self.view.value or f"<p><i>{say('chat.no_turns')}</i></p>") + (
+            '<p><code style="border:1px solid #cbd2d9;padding:1px 40px 1px 4px">'
+            f"{html.escape(self.box.placeholder)}</code> "
+            f"<b>[{html.escape(self.button.description)}]</b></p>")
 
 
 def _reply(text: str, note: str = "") -> str:
     note = f"<i>{html.escape(note)}</i>" if note else ""
-    return f"<p><b>qwen:</b> {html.escape(text)}{note}</p>"
+    return f"<p><b>{say('chat.qwen')}</b> {html.escape(text)}{note}</p>"

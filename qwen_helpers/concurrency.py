@@ -25,6 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from .messages import say
+
 T = TypeVar("T")
 
 
@@ -59,8 +61,8 @@ class Throttle:
                  async_sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
         for name, value in (("rpm", rpm), ("tpm", tpm)):
             if value is not None and value < 1:
-                raise ValueError(f"Throttle: {name}={value!r}; use a positive number, or None "
-                                 "for no limit on it.")
+                raise ValueError(say("concurrency.limit_not_positive", name=name,
+                                     value=repr(value)))
         self.rpm, self.tpm, self.window = rpm, tpm, window
         self._clock, self._sleep, self._async_sleep = clock, sleep, async_sleep
         self._events: deque[tuple[float, int]] = deque()
@@ -75,8 +77,7 @@ class Throttle:
         while self._events and self._events[0][0] <= now - self.window:
             self._events.popleft()
         if self.tpm is not None and tokens > self.tpm:
-            raise ValueError(f"Throttle: one call of {tokens} tokens can never fit tpm="
-                             f"{self.tpm}; split the request or raise tpm.")
+            raise ValueError(say("concurrency.never_fits", tokens=tokens, tpm=self.tpm))
         wait = 0.0
         if self.rpm is not None and len(self._events) >= self.rpm:
             oldest_to_expire = self._events[len(self._events) - self.rpm][0]
@@ -118,13 +119,13 @@ class Throttle:
 
 def _throttle(rpm: int | None, tpm: int | None, throttle: Throttle | None) -> Throttle | None:
     if throttle is not None and (rpm is not None or tpm is not None):
-        raise ValueError("give rpm/tpm or a Throttle, not both; put the limits in the Throttle.")
+        raise ValueError(say("concurrency.both_limits"))
     return throttle or (Throttle(rpm, tpm) if rpm is not None or tpm is not None else None)
 
 
 def _check(concurrency: int) -> None:
     if concurrency < 1:
-        raise ValueError(f"concurrency={concurrency!r}; use at least 1 (calls in flight at once).")
+        raise ValueError(say("concurrency.too_low", value=repr(concurrency)))
 
 
 def run_all(fn: Callable[[Any], T], items: Iterable[Any], *, concurrency: int = 8,

@@ -21,6 +21,7 @@ STATUSES = (400, 401, 403, 404, 408, 409, 413, 422, 429, 500, 502, 503, 504)
 NO_STATUS_KINDS = ("timeout", "connection", "stream")
 """Failures without an HTTP status, chosen by kind in the explorer."""
 NO_CODE = "(none)"
+"""The code dropdown's value for "no code" (its label is ``explorer.no_code``)."""
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,9 @@ def failure(status: int | None = None, code: str | None = None,
     """The failure the explorer describes: an HTTP status with a code, or a kind without one."""
     if status is None:
         if kind not in KINDS:
-            raise ValueError(f"give a status or a kind ({', '.join(NO_STATUS_KINDS)}); "
-                             f"got status=None, kind={kind!r}")
-        return QwenError(kind, f"a {kind} failure")
+            raise ValueError(say("explorer.no_failure", kinds=", ".join(NO_STATUS_KINDS),
+                                 kind=repr(kind)))
+        return QwenError(kind, say("explorer.kind_failure", kind=kind))
     return to_qwen_error({"status_code": status, "code": code, "message": ""})
 
 
@@ -104,18 +105,20 @@ def codes_for(status: int) -> list[str]:
 class RetryExplorer(StillWidget):
     """The explorer's widgets: the controls and verdict on the left, the lit branch beside them."""
 
-    sentence = ("Retry explorer: run this cell in JupyterLab to pick a failure, a code and an "
-                "attempt; shown here as first drawn.")
+    @property
+    def sentence(self) -> str:
+        return say("explorer.sentence")
 
     def __init__(self, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         import ipywidgets as widgets
 
         self.policy = policy
         self.status = widgets.Dropdown(options=[*STATUSES, *NO_STATUS_KINDS], value=429,
-                                       description="failure")
-        self.code = widgets.Dropdown(options=[NO_CODE], value=NO_CODE, description="code")
+                                       description=say("explorer.failure_label"))
+        self.code = widgets.Dropdown(options=[(say("explorer.no_code"), NO_CODE)], value=NO_CODE,
+                                     description=say("explorer.code_label"))
         self.attempt = widgets.IntSlider(value=1, min=1, max=policy.max_attempts,
-                                         description="attempt")
+                                         description=say("explorer.attempt_label"))
         self.verdict = widgets.HTML(layout=widgets.Layout(width="340px"))
         self.picture = widgets.HTML(layout=widgets.Layout(max_height="480px", overflow="auto"))
         controls = widgets.VBox([self.status, self.code, self.attempt, self.verdict],
@@ -138,7 +141,8 @@ class RetryExplorer(StillWidget):
         from .diagrams import show
 
         chosen = self.status.value
-        options = [NO_CODE, *codes_for(chosen)] if isinstance(chosen, int) else [NO_CODE]
+        codes = codes_for(chosen) if isinstance(chosen, int) else []
+        options = [(say("explorer.no_code"), NO_CODE), *((code, code) for code in codes)]
         if list(self.code.options) != options:
             self.code.options = options
             self.code.value = NO_CODE
@@ -151,8 +155,10 @@ class RetryExplorer(StillWidget):
                                   zoom=True)._repr_html_()
 
     def still_html(self) -> str:
-        return (control("failure", self.status.value) + control("code", self.code.value)
-                + control("attempt", self.attempt.value) + f"<p>{self.verdict.value}</p>"
+        return (control(self.status.description, self.status.value)
+                + control(self.code.description, self.code.label)
+                + control(self.attempt.description, self.attempt.value)
+                + f"<p>{self.verdict.value}</p>"
                 + self.picture.value)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import mask_key
+from .messages import say
 from .usage import read_call, read_usage
 
 REQUEST_FIELDS = ("request_id", "model", "status", "latency", "input_tokens", "output_tokens",
@@ -84,8 +85,7 @@ class RequestLogger:
     def __init__(self, target: str | Path | TextIO | None = None, *,
                  logger: logging.Logger | None = None) -> None:
         if target is not None and logger is not None:
-            raise ValueError("RequestLogger: give a target (file or stream) or an application "
-                             "logger, not both; add json_lines_handler(target) to your logger.")
+            raise ValueError(say("logs.target_and_logger"))
         self._handler: logging.Handler | None = None
         if target is not None:
             # A logger of its own, outside the logging tree: lines go to the target only.

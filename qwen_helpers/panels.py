@@ -15,6 +15,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
+from .messages import say
+
 STILL_STYLE = "border:1px solid #cbd2d9;border-radius:4px;padding:8px;max-width:900px"
 
 
@@ -39,8 +41,12 @@ class StillWidget:
     """A widget (``self.widget``) that also has a sentence and a still picture of itself."""
 
     widget: Any
-    sentence: str = "A widget: run this cell in JupyterLab to use it."
     _handle: Any = None
+
+    @property
+    def sentence(self) -> str:
+        """What a reader without a kernel reads instead of the widget (``text/plain``)."""
+        return say("panels.sentence")
 
     def still_html(self) -> str:
         """HTML that pictures the widget as it is now."""
@@ -65,7 +71,11 @@ class Panel(StillWidget):
     """Any widget, with its sentence and a function that draws its still."""
 
     def __init__(self, widget: Any, sentence: str, still: Callable[[], str]) -> None:
-        self.widget, self.sentence, self._still = widget, sentence, still
+        self.widget, self._sentence, self._still = widget, sentence, still
+
+    @property
+    def sentence(self) -> str:
+        return self._sentence
 
     def still_html(self) -> str:
         return self._still()
@@ -74,7 +84,9 @@ class Panel(StillWidget):
 class LiveText(StillWidget):
     """Text that grows as a stream arrives: ``append`` each piece, ``done`` at the end."""
 
-    sentence = "Streamed text: run this cell in JupyterLab to watch it arrive piece by piece."
+    @property
+    def sentence(self) -> str:
+        return say("panels.live_sentence")
 
     def __init__(self) -> None:
         import ipywidgets as widgets
@@ -92,4 +104,4 @@ class LiveText(StillWidget):
         self.refresh()
 
     def still_html(self) -> str:
-        return html.escape(self.text) or "<i>(nothing yet)</i>"
+        return html.escape(self.text) or f"<i>{say('panels.nothing_yet')}</i>"

@@ -91,7 +91,7 @@ class RetryResult:
 def backoff_band(attempt: int, policy: RetryPolicy = DEFAULT_POLICY) -> tuple[float, float]:
     """The lowest and highest wait after failed attempt ``attempt`` (1, 2 …) under the jitter."""
     if attempt < 1:
-        raise ValueError(f"attempt={attempt}: attempts are numbered from 1")
+        raise ValueError(say("retry.attempt_from_one", attempt=attempt))
     try:
         ceiling = min(policy.cap, policy.base * policy.multiplier ** (attempt - 1))
     except OverflowError:

@@ -35,18 +35,22 @@ class RetryPolicy:
     """Seconds for the whole call, waits included; None for no limit."""
 
     def __post_init__(self) -> None:
-        problems = [f"{name}={value!r} (allowed: {allowed})" for name, value, ok, allowed in (
-            ("max_attempts", self.max_attempts, self.max_attempts >= 1, "1 or more"),
-            ("base", self.base, self.base >= 0, "0 or more"),
-            ("multiplier", self.multiplier, self.multiplier >= 1, "1 or more"),
-            ("cap", self.cap, self.cap >= 0, "0 or more"),
-            ("jitter", self.jitter, self.jitter in JITTERS, ", ".join(JITTERS)),
-            ("max_server_wait", self.max_server_wait, self.max_server_wait >= 0, "0 or more"),
+        checks = (  # name, value, whether it is allowed, what is allowed (None: JITTERS)
+            ("max_attempts", self.max_attempts, self.max_attempts >= 1, "policy.one_or_more"),
+            ("base", self.base, self.base >= 0, "policy.zero_or_more"),
+            ("multiplier", self.multiplier, self.multiplier >= 1, "policy.one_or_more"),
+            ("cap", self.cap, self.cap >= 0, "policy.zero_or_more"),
+            ("jitter", self.jitter, self.jitter in JITTERS, None),
+            ("max_server_wait", self.max_server_wait, self.max_server_wait >= 0,
+             "policy.zero_or_more"),
             ("deadline", self.deadline, self.deadline is None or self.deadline > 0,
-             "None or more than 0")) if not ok]
+             "policy.none_or_positive"))
+        problems = [say("policy.problem", name=name, value=repr(value),
+                        allowed=say(allowed) if allowed else ", ".join(JITTERS))
+                    for name, value, ok, allowed in checks if not ok]
         if problems:
-            raise ValueError(f"RetryPolicy: {'; '.join(problems)}. Fix the value or use the "
-                             "default (RetryPolicy()).")
+            raise ValueError(say("policy.invalid",
+                                 problems=say("policy.separator").join(problems)))
 
 
 DEFAULT_POLICY = RetryPolicy()

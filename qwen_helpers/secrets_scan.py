@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import find_dotenv_upward, mask_key
+from .messages import say
 
 DASHSCOPE_KEY = re.compile(r"sk-(?:sp-)?[0-9a-f]{32}")
 BEARER = re.compile(r"Bearer\s+([A-Za-z0-9._~+/-]{20,}=*)")
@@ -228,13 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     given = {name: (values.get(name) or "").strip() for name in args.key_from_env}
     secrets = [value for value in given.values() if value]
     for name in (name for name, value in given.items() if not value):
-        print(f"note: {name} is not set in the environment or .env; not looked for",
-              file=sys.stderr)
+        print(say("secrets.not_set", name=name), file=sys.stderr)
     report = Scanner(secrets).scan(args.paths or project_files(), exclude=[dotenv or ""])
     for finding in report.findings:
         print(finding)
-    print(f"{report.files} files scanned, {len(report.findings)} finding(s)"
-          + (f", {len(report.skipped)} skipped" if report.skipped else ""))
+    print(say("secrets.scanned", files=report.files, findings=len(report.findings))
+          + (say("secrets.skipped", count=len(report.skipped)) if report.skipped else ""))
     return 1 if report.findings else 0
 
 

@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from .messages import say
+
 _LINE_END = re.compile(r"\r\n|\r|\n")
 """Only these three: ``str.splitlines`` would also split on U+2028 and others, which JSON data
 may carry unescaped."""
@@ -131,10 +133,8 @@ def parse_sse(data: bytes) -> list[SSEEvent]:
 def _check_event_stream(response: httpx.Response) -> None:
     content_type = response.headers.get("content-type", "")
     if "text/event-stream" not in content_type:
-        raise ValueError(
-            f"expected an event stream, got HTTP {response.status_code} with content-type "
-            f"{content_type!r}; read response.text for the reason. To ask for a stream, send "
-            '"stream": true (compatible mode) or the header X-DashScope-SSE: enable (native).')
+        raise ValueError(say("sse.not_event_stream", status=response.status_code,
+                             content_type=repr(content_type)))
 
 
 def iter_sse(response: httpx.Response) -> Iterator[SSEEvent]:

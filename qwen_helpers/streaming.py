@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import QwenError, to_qwen_error
+from .messages import say
 from .sse import SSEDecoder, SSEEvent, aiter_sse, iter_sse
 
 __all__ = ["IncompleteStream", "SSEDecoder", "SSEEvent", "StreamResult", "acollect_dashscope",
@@ -78,14 +79,17 @@ class StreamResult:
 
     def summary(self, timings: bool = True) -> str:
         """One line for a notebook; ``timings=False`` keeps it stable between runs."""
-        parts = ["complete" if self.complete else f"INCOMPLETE ({_describe(self.error)})",
-                 f"{self.chunks} chunks", f"{len(self.text)} characters",
+        parts = [say("stream.complete") if self.complete
+                 else say("stream.incomplete", error=_describe(self.error)),
+                 say("stream.chunks", count=self.chunks),
+                 say("stream.characters", count=len(self.text)),
                  f"finish_reason={self.finish_reason}"]
         if self.usage is not None:
-            parts.append(f"tokens {self.input_tokens} in / {self.output_tokens} out")
+            parts.append(say("stream.tokens", input=self.input_tokens, output=self.output_tokens))
         if timings:
-            ttft = "—" if self.ttft is None else f"{self.ttft:.3f} s"
-            parts.append(f"TTFT {ttft} · total {self.total_time:.3f} s")
+            ttft = "—" if self.ttft is None else say("stream.seconds", seconds=self.ttft)
+            parts.append(say("stream.timings", ttft=ttft,
+                             total=say("stream.seconds", seconds=self.total_time)))
         return " · ".join(parts)
 
 
@@ -93,9 +97,8 @@ class IncompleteStream(Exception):
     """Raised with ``strict=True`` when a stream did not finish; ``.result`` keeps its text."""
 
     def __init__(self, result: StreamResult) -> None:
-        super().__init__(f"the stream stopped after {result.chunks} chunks and "
-                         f"{len(result.text)} characters: {_describe(result.error)}. Retry the "
-                         "request, or pass strict=False to keep the partial text.")
+        super().__init__(say("stream.stopped", chunks=result.chunks,
+                             characters=len(result.text), error=_describe(result.error)))
         self.result = result
 
 
@@ -206,8 +209,7 @@ class _Collector:
         result = self.result
         result.total_time = self.clock() - self.start
         if result.error is None and result.finish_reason is None:
-            result.error = ("the stream ended without a finish_reason: it was closed before "
-                            "the answer was complete")
+            result.error = say("stream.no_finish_reason")
         result.complete = result.error is None
         if strict and not result.complete:
             raise IncompleteStream(result) from self.cause

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import QwenError, to_qwen_error
+from .messages import say
 from .mock.answers import count_prompt
 
 MARKETS = {"international": "USD", "ap-southeast-1": "USD", "china": "CNY", "cn-beijing": "CNY"}
@@ -49,11 +50,14 @@ class Price:
 
     def describe(self) -> str:
         """``qwen-plus: USD 0.4 in / 1.2 out per M (source, date)``; None shows as unknown."""
-        shown = [("unknown" if v is None else f"{v:g}") for v in (self.input, self.output)]
-        tier = f", inputs up to {self.max_input_tokens:,} tokens" if self.max_input_tokens else ""
-        who = "third-party: " if self.third_party else ""
-        return (f"{self.model}: {MARKETS[self.market]} {shown[0]} in / {shown[1]} out per M "
-                f"tokens{tier} ({who}{self.source}, {self.date})")
+        shown = [(say("usage.price_unknown") if v is None else f"{v:g}")
+                 for v in (self.input, self.output)]
+        tier = (say("usage.price_tier", tokens=self.max_input_tokens)
+                if self.max_input_tokens else "")
+        who = say("usage.third_party") if self.third_party else ""
+        return say("usage.price", model=self.model, currency=MARKETS[self.market],
+                   input=shown[0], output=shown[1], tier=tier, who=who, source=self.source,
+                   date=self.date)
 
 
 _BILLING = "alibabacloud.com/help/en/model-studio/billing-for-model-studio, 'minimum' tier"
@@ -79,7 +83,8 @@ PRICES: tuple[Price, ...] = (
 def price_of(model: str, market: str = "international") -> Price | None:
     """The table's price for a model in a market (or region), or None when it has none."""
     if market not in MARKETS:
-        raise ValueError(f"market {market!r} has no price table; use one of {', '.join(MARKETS)}.")
+        raise ValueError(say("usage.market_unknown", market=repr(market),
+                             markets=", ".join(MARKETS)))
     wanted = "china" if MARKETS[market] == "CNY" else "international"
     return next((p for p in PRICES if p.model == model and p.market == wanted), None)
 
@@ -168,8 +173,7 @@ def estimate_tokens(messages: list[dict[str, Any]], model: str = "qwen-plus",
     mock counts prompts with the same function.
     """
     if not model.startswith("qwen"):
-        raise ValueError(f"estimate_tokens: model {model!r} is not a Qwen model; dashscope ships "
-                         "a tokenizer only for qwen* models, so pass a Qwen model name.")
+        raise ValueError(say("usage.not_qwen", model=repr(model)))
     return count_prompt(messages, tools)
 
 
@@ -238,8 +242,7 @@ class Ledger:
         facts = read_call(outcome)
         name = model or facts["model"]
         if not name:
-            raise ValueError(f"Ledger.record: {type(outcome).__name__} does not name its model "
-                             "(dashscope responses and exceptions do not); pass model='qwen-plus'.")
+            raise ValueError(say("usage.no_model", type=type(outcome).__name__))
         if facts["incomplete"] or (facts["failed"] and facts["status"] in (None, 200)):
             usage = read_usage(outcome)  # what a stream said before it broke: an estimate
             return self.record_incomplete(name, request_id=facts["request_id"], latency=latency,
@@ -282,7 +285,7 @@ class Ledger:
         lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
         lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in rows]
         sources = sorted({row["price_source"] for row in rows if row["price_source"]})
-        return "\n".join(lines + ["", "Prices per million tokens:"] + [f"- {s}" for s in sources])
+        return "\n".join(lines + ["", say("usage.prices_heading")] + [f"- {s}" for s in sources])
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

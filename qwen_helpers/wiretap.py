@@ -30,6 +30,7 @@ import httpx
 import requests
 
 from .config import mask_key
+from .messages import say
 
 VOLATILE_HEADERS = frozenset({
     "date", "req-arrive-time", "resp-start-time", "req-cost-time", "x-request-id",
@@ -90,7 +91,7 @@ class Exchange:
         response = self.response_text(stable=stable, head=head, tail=tail)
         text = f"{self.request_text(stable=stable)}\n\n{response}"
         if self.outcome:
-            text += f"\n\nSDK: {self.outcome}"
+            text += "\n\n" + say("wiretap.sdk_outcome", outcome=self.outcome)
         return text.rstrip()
 
     def request_text(self, *, stable: bool | None = None) -> str:
@@ -105,7 +106,8 @@ class Exchange:
         """The response as text: status line, headers, body (a stream: first and last events)."""
         stable = self.stable if stable is None else stable
         if self.status is None:
-            return "(no response)" if self.error is None else f"(no response: {self.error})"
+            return (say("wiretap.no_response") if self.error is None
+                    else say("wiretap.no_response_error", error=self.error))
         lines = [f"{self.http_version} {self.status} {self.reason}".rstrip()]
         lines += _headers(self.response_headers, stable)
         lines += ["", self._response_text(head, tail)]
@@ -117,13 +119,13 @@ class Exchange:
             text = _body(_decoded(self))
         else:
             shown = events if len(events) <= head + tail else [
-                *events[:head], f"… {len(events) - head - tail} more events …",
+                *events[:head], say("wiretap.more_events", count=len(events) - head - tail),
                 *events[len(events) - tail:]]
-            text = "\n\n".join(shown) + f"\n\n({len(events)} events)"
+            text = "\n\n".join(shown) + "\n\n" + say("wiretap.event_count", count=len(events))
         if self.error:
-            text += f"\n(the body broke off: {self.error})"
+            text += "\n" + say("wiretap.broke_off", error=self.error)
         elif not self.finished:
-            text += "\n(the client stopped reading here and closed the response)"
+            text += "\n" + say("wiretap.stopped_reading")
         return text
 
     def show(self, **options: Any) -> None:
@@ -145,7 +147,7 @@ def _headers(headers: list[tuple[str, str]], stable: bool) -> list[str]:
     hidden = [name for name, _ in headers if stable and name.lower() in VOLATILE_HEADERS]
     lines = [f"{name}: {value}" for name, value in headers
              if not (stable and name.lower() in VOLATILE_HEADERS)]
-    return lines + ([f"(hidden, they change between runs: {', '.join(hidden)})"] if hidden else [])
+    return lines + ([say("wiretap.hidden_headers", names=", ".join(hidden))] if hidden else [])
 
 
 def _body(text: str) -> str:
@@ -161,7 +163,7 @@ def _decoded(exchange: Exchange) -> str:
         try:
             body = zlib.decompressobj(47 if encoding == "gzip" else 15).decompress(body)
         except zlib.error:
-            return f"({encoding}-encoded body of {len(body)} bytes)"
+            return say("wiretap.encoded_body", encoding=encoding, size=len(body))
     return body.decode("utf-8", "replace")
 
 
@@ -241,8 +243,7 @@ class Wiretap:
     @property
     def last(self) -> Exchange:
         if not self.exchanges:
-            raise LookupError("nothing was captured: give the SDK tap.client(), "
-                              "tap.async_client() or tap.session(), or tap.attach() its client")
+            raise LookupError(say("wiretap.nothing_captured"))
         return self.exchanges[-1]
 
     def _start(self, method: str, target: str, headers: list[tuple[str, str]],
@@ -258,7 +259,7 @@ class Wiretap:
         try:
             body: bytes | str = request.content
         except httpx.RequestNotRead:
-            body = "(a streamed request body)"
+            body = say("wiretap.streamed_body")
         exchange = self._open[request] = self._start(
             request.method, request.url.raw_path.decode("ascii"),
             [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw], body)
@@ -341,15 +342,15 @@ def capture(call: Callable[[Wiretap], Any], *, stable: bool = True) -> Exchange:
     tap, items = Wiretap(stable=stable), None
     try:
         result = call(tap)
-        outcome = f"returned {type(result).__name__}"
+        outcome = say("wiretap.returned", type=type(result).__name__)
         if _is_stream(result):
             items = 0
             for _ in result:
                 items += 1
-            outcome += f", which yielded {items} items"
+            outcome += say("wiretap.yielded", count=items)
     except Exception as exc:
-        yielded = "" if items is None else f"yielded {items} items, then "
-        outcome = f"{yielded}raised {type(exc).__name__}: {exc}"
+        yielded = "" if items is None else say("wiretap.yielded_then", count=items)
+        outcome = yielded + say("wiretap.raised", type=type(exc).__name__, error=exc)
     return _finish(tap, outcome)
 
 
@@ -358,13 +359,13 @@ async def acapture(call: Callable[[Wiretap], Any], *, stable: bool = True) -> Ex
     tap, items = Wiretap(stable=stable), None
     try:
         result = await call(tap)
-        outcome = f"returned {type(result).__name__}"
+        outcome = say("wiretap.returned", type=type(result).__name__)
         if hasattr(result, "__aiter__"):
             items = 0
             async for _ in result:
                 items += 1
-            outcome += f", which yielded {items} items"
+            outcome += say("wiretap.yielded", count=items)
     except Exception as exc:
-        yielded = "" if items is None else f"yielded {items} items, then "
-        outcome = f"{yielded}raised {type(exc).__name__}: {exc}"
+        yielded = "" if items is None else say("wiretap.yielded_then", count=items)
+        outcome = yielded + say("wiretap.raised", type=type(exc).__name__, error=exc)
     return _finish(tap, outcome)

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from .messages import say
 from .mock.scenarios import parse
 from .panels import Panel, control
 
@@ -38,7 +39,17 @@ PRESETS: dict[str, str] = {
     "every answer cut off (a stream after 3 chunks)": "cut:3",
 }
 """What the panel offers: a name the room understands → the sequence the mock plays."""
-START_HINT = "start it with `python -m qwen_helpers.mock --host 0.0.0.0 --port 8765`"
+PRESET_LABELS: dict[str, str] = {
+    "normal answers": "workshop.preset_normal",
+    "every call: 429 rate limit (RPM)": "workshop.preset_429_rpm",
+    "every call: 429 token quota (TPM)": "workshop.preset_429_tpm",
+    "two calls in three: 429 (retries get through)": "workshop.preset_two_in_three",
+    "every call: 500 internal error": "workshop.preset_500",
+    "every call: 503 model unavailable": "workshop.preset_503",
+    "every call: 5 s before the answer": "workshop.preset_stall",
+    "every answer cut off (a stream after 3 chunks)": "workshop.preset_cut",
+}
+"""Each preset's name → the catalog key of the label the panel shows (its English is the name)."""
 
 
 def default_mock_url() -> str:
@@ -55,9 +66,9 @@ def describe(sequence: str) -> str:
     """A sequence in a few words, as it repeats: ``429, 429, 200 (repeating)``, or ``none``."""
     steps = [str(step) for step in parse(sequence)]
     if not steps:
-        return "none"
+        return say("workshop.none")
     shown = ", ".join(steps[:6]) + (" …" if len(steps) > 6 else "")
-    return f"{shown} (repeating)"
+    return say("workshop.repeating", steps=shown)
 
 
 def set_room_faults(sequence: str, *, mock_url: str | None = None,
@@ -89,12 +100,15 @@ def room_traffic(mock_url: str | None = None, *, last: int = 200) -> Counter:
 def status_text(mock_url: str | None = None, *, last: int = 200) -> str:
     """One line for the panel: the faults in force and the room's recent answers."""
     faults = room_faults(mock_url)
-    shown = "; ".join(f"{'every key' if k == '*' else k}: {describe(v)}"
-                      for k, v in sorted(faults.items())) or "none (normal answers)"
+    shown = say("workshop.faults_separator").join(
+        say("workshop.faults_all", faults=describe(v)) if k == "*"
+        else say("workshop.faults_key", key=k, faults=describe(v))
+        for k, v in sorted(faults.items())) or say("workshop.no_faults")
     traffic = room_traffic(mock_url, last=last)
     counts = ", ".join(f"{status}×{n}" for status, n in sorted(
-        traffic.items(), key=lambda item: (item[0] is None, item[0] or 0))) or "no requests yet"
-    return f"faults: {shown} · last {sum(traffic.values())} answers: {counts}"
+        traffic.items(), key=lambda item: (item[0] is None, item[0] or 0))
+    ) or say("workshop.no_requests")
+    return say("workshop.status", faults=shown, count=sum(traffic.values()), counts=counts)
 
 
 def apply_choice(preset: str, custom: str = "", key: str = "", *,
@@ -105,10 +119,12 @@ def apply_choice(preset: str, custom: str = "", key: str = "", *,
         steps = set_room_faults(sequence, mock_url=mock_url, key=key.strip() or None)
     except (ValueError, RuntimeError) as error:
         return f"✗ {error}"
-    who = f"key {key.strip()}" if key.strip() else "every key"
+    key = key.strip()
     if not steps:
-        return f"✓ cleared for {who}: normal answers"
-    return f"✓ {who}: {describe(sequence)}"
+        return say("workshop.cleared_key", key=key) if key else say("workshop.cleared_all")
+    faults = describe(sequence)
+    return (say("workshop.applied_key", key=key, faults=faults) if key
+            else say("workshop.applied_all", faults=faults))
 
 
 def fault_panel(mock_url: str | None = None) -> Panel:
@@ -116,12 +132,16 @@ def fault_panel(mock_url: str | None = None) -> Panel:
     import ipywidgets as widgets
 
     url = mock_url or default_mock_url()
-    preset = widgets.Dropdown(options=list(PRESETS), description="fault")
-    custom = widgets.Text(placeholder="or a sequence, e.g. 429,429,200", description="sequence")
-    key = widgets.Text(placeholder="blank: every key", description="key")
-    apply, clear, refresh = (widgets.Button(description=label, button_style=style)
-                             for label, style in (("Apply", "danger"), ("Clear", "success"),
-                                                  ("Refresh", "")))
+    preset = widgets.Dropdown(options=[(say(PRESET_LABELS[name]), name) for name in PRESETS],
+                              description=say("workshop.fault_label"))
+    custom = widgets.Text(placeholder=say("workshop.sequence_placeholder"),
+                          description=say("workshop.sequence_label"))
+    key = widgets.Text(placeholder=say("workshop.key_placeholder"),
+                       description=say("workshop.key_label"))
+    apply, clear, refresh = (widgets.Button(description=say(label), button_style=style)
+                             for label, style in (("workshop.apply", "danger"),
+                                                  ("workshop.clear", "success"),
+                                                  ("workshop.refresh", "")))
     result, status = widgets.Label(), widgets.Label()
 
     def show_status() -> None:
@@ -142,13 +162,12 @@ def fault_panel(mock_url: str | None = None) -> Panel:
     clear.on_click(on_clear)
     refresh.on_click(lambda _: show_status())
     show_status()
-    title = widgets.HTML(f"<b>Fault panel</b> · mock at <code>{url}</code>")
+    title = widgets.HTML(say("workshop.title", url=url))
     panel = widgets.VBox([title, preset, custom, key, widgets.HBox([apply, clear, refresh]),
                           result, status])
-    return Panel(panel, "Fault panel: run this cell in JupyterLab to set the room's faults; "
-                 "its state when first shown is drawn here.",
-                 lambda: title.value + "<br>" + control("fault", preset.value)
-                 + control("sequence", custom.value or "—") + f"<br>{status.value}")
+    return Panel(panel, say("workshop.sentence"),
+                 lambda: title.value + "<br>" + control(preset.description, preset.label)
+                 + control(custom.description, custom.value or "—") + f"<br>{status.value}")
 
 
 def _request(method: str, path: str, mock_url: str | None, **options: Any) -> dict[str, Any]:
@@ -156,9 +175,9 @@ def _request(method: str, path: str, mock_url: str | None, **options: Any) -> di
     try:
         response = httpx.request(method, url + path, timeout=5.0, **options)
     except httpx.HTTPError as error:
-        raise RuntimeError(f"no mock answers at {url} ({type(error).__name__}); "
-                           f"{START_HINT}, or check the address") from None
+        raise RuntimeError(say("workshop.no_mock", url=url,
+                               error=type(error).__name__)) from None
     if response.status_code != 200:
-        raise RuntimeError(f"the mock at {url} answered {response.status_code} to {method} "
-                           f"{path}: {response.text[:200]}")
+        raise RuntimeError(say("workshop.mock_refused", url=url, status=response.status_code,
+                               method=method, path=path, body=response.text[:200]))
     return response.json()

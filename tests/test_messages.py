@@ -71,3 +71,209 @@ def test_qwen_lang_and_connect_choose_the_language(capsys, mock, monkeypatch,
     assert "expected the value at its place in the JSON" in capsys.readouterr().out
     with pytest.raises(ConfigError, match="lang='klingon'"):
         connect(offline, lang="klingon", quiet=True, check=False)
+
+
+def _han(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_the_chat_box_speaks_the_kernels_language(mock, key):
+    from openai import OpenAI
+
+    from qwen_helpers.chat import ChatBox, Conversation
+
+    client = OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    messages.set_language("zh")
+    box = ChatBox(Conversation(client, "qwen-plus"))
+    assert (box.box.placeholder, box.button.description) == ("向千问提问…", "发送")
+    assert "（还没有对话）" in box._repr_mimebundle_()["text/html"]
+    box.send("你是谁？", extra_headers={"X-Mock-Scenario": "cut:3"})
+    assert "<b>你：</b>" in box.view.value and "（流式输出中断：" in box.view.value
+    assert box.sentence.startswith("聊天框：")
+    messages.set_language("en")
+    box = ChatBox(Conversation(client, "qwen-plus"))
+    assert (box.box.placeholder, box.button.description) == ("Ask Qwen…", "Send")
+    assert box.sentence == ("Chat box: run this cell in JupyterLab to type your own questions; "
+                            "the transcript so far is shown here.")
+    box.send("你是谁？", extra_headers={"X-Mock-Scenario": "cut:3"})
+    assert "<b>you:</b>" in box.view.value and " [the stream broke: " in box.view.value
+    assert "<p><b>qwen:</b> " in box.view.value
+
+
+def test_the_retry_explorer_speaks_the_kernels_language():
+    from qwen_helpers.explorer import failure, retry_explorer
+
+    messages.set_language("zh")
+    with pytest.raises(ValueError, match="请给出 status 或 kind"):
+        failure(kind="bogus")
+    panel = retry_explorer()
+    assert [panel.status.description, panel.code.description, panel.attempt.description] == [
+        "失败类型", "错误码", "第几次尝试"]
+    assert panel.code.label == "（无）" and panel.code.value == "(none)"
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("重试决策演示：")
+    assert "<b>错误码</b>" in bundle["text/html"]
+    messages.set_language("en")
+    with pytest.raises(ValueError) as caught:
+        failure(kind="bogus")
+    assert str(caught.value) == ("give a status or a kind (timeout, connection, stream); "
+                                 "got status=None, kind='bogus'")
+    panel = retry_explorer()
+    assert [panel.status.description, panel.code.description, panel.attempt.description] == [
+        "failure", "code", "attempt"]
+    assert panel.code.label == "(none)" and panel.sentence == (
+        "Retry explorer: run this cell in JupyterLab to pick a failure, a code and an attempt; "
+        "shown here as first drawn.")
+
+
+def test_still_pictures_and_live_text_speak_the_kernels_language():
+    from qwen_helpers.panels import LiveText, StillWidget
+
+    messages.set_language("zh")
+    text = LiveText()
+    assert _han(text.sentence) and _han(StillWidget().sentence)
+    assert "<i>（还没有内容）</i>" in text._repr_mimebundle_()["text/html"]
+    messages.set_language("en")
+    assert text.sentence == ("Streamed text: run this cell in JupyterLab to watch it arrive "
+                             "piece by piece.")
+    assert StillWidget().sentence == "A widget: run this cell in JupyterLab to use it."
+    assert "<i>(nothing yet)</i>" in text._repr_mimebundle_()["text/html"]
+
+
+def test_the_fault_panel_speaks_the_kernels_language(mock):
+    from qwen_helpers.workshop import apply_choice, fault_panel, room_faults, status_text
+
+    messages.set_language("zh")
+    with pytest.raises(RuntimeError, match="上没有模拟服务响应"):
+        room_faults("http://127.0.0.1:9")
+    assert apply_choice("every call: 429 rate limit (RPM)", mock_url=mock.url) == (
+        "✓ 所有 API Key：429（循环）")
+    assert status_text(mock.url) == "故障：所有 API Key：429（循环） · 最近 0 个响应：还没有请求"
+    panel = fault_panel(mock.url)
+    title, preset, custom, key, buttons = panel.widget.children[:5]
+    assert preset.label == "正常响应" and ("每次调用：429 限流（RPM）",
+                                        "every call: 429 rate limit (RPM)") in preset.options
+    assert [b.description for b in buttons.children] == ["应用", "清除", "刷新"]
+    assert "故障面板" in title.value and panel.sentence.startswith("故障面板：")
+    messages.set_language("en")
+    with pytest.raises(RuntimeError, match=r"no mock answers at http://127.0.0.1:9 \(ConnectE"):
+        room_faults("http://127.0.0.1:9")
+    assert status_text(mock.url) == ("faults: every key: 429 (repeating) · last 0 answers: "
+                                     "no requests yet")
+    assert apply_choice("normal answers", mock_url=mock.url) == (
+        "✓ cleared for every key: normal answers")
+    panel = fault_panel(mock.url)
+    title, preset, custom, key, buttons = panel.widget.children[:5]
+    assert (preset.label, custom.placeholder, key.placeholder) == (
+        "normal answers", "or a sequence, e.g. 429,429,200", "blank: every key")
+    assert [b.description for b in buttons.children] == ["Apply", "Clear", "Refresh"]
+    assert title.value == f"<b>Fault panel</b> · mock at <code>{mock.url}</code>"
+
+
+def test_stream_summaries_and_the_ledger_speak_the_kernels_language():
+    from qwen_helpers.errors import QwenError
+    from qwen_helpers.streaming import IncompleteStream, StreamResult
+    from qwen_helpers.usage import Ledger, price_of
+
+    done = StreamResult(text="你好", chunks=3, ttft=0.25, total_time=1.5, finish_reason="stop",
+                        usage={"prompt_tokens": 5, "completion_tokens": 2}, complete=True)
+    broken = StreamResult(text="ab", chunks=2, error=QwenError("stream", "Connection error."))
+    ledger = Ledger(clock=lambda: 0.0)
+    ledger.record({"model": "qwen3-max", "usage": {"prompt_tokens": 3, "completion_tokens": 4}})
+    messages.set_language("zh")
+    assert done.summary() == ("完整 · 3 个数据块 · 2 个字符 · finish_reason=stop · Token：输入 5 / "
+                              "输出 2 · 首 Token 延迟 0.250 秒 · 总耗时 1.500 秒")
+    assert broken.summary(timings=False).startswith("不完整（QwenError: stream: ")
+    assert str(IncompleteStream(broken)).startswith("流式输出在收到 2 个数据块、2 个字符后中断：")
+    table = ledger.to_markdown()
+    assert "| model | calls |" in table and "\n价格（每百万 Token）：\n- qwen3-max：" in table
+    with pytest.raises(ValueError, match="没有对应的价格表"):
+        price_of("qwen-plus", "mars")
+    messages.set_language("en")
+    assert done.summary() == ("complete · 3 chunks · 2 characters · finish_reason=stop · tokens 5 "
+                              "in / 2 out · TTFT 0.250 s · total 1.500 s")
+    assert broken.summary(timings=False) == (
+        "INCOMPLETE (QwenError: stream: Connection error. The stream broke after it began: keep "
+        "the partial text; re-send only on purpose.) · 2 chunks · 2 characters · "
+        "finish_reason=None")
+    assert str(IncompleteStream(StreamResult(error="cut"))) == (
+        "the stream stopped after 0 chunks and 0 characters: cut. Retry the request, or pass "
+        "strict=False to keep the partial text.")
+    assert ledger.to_markdown().endswith(
+        "\n\nPrices per million tokens:\n- qwen3-max: USD 1.2 in / unknown out per M tokens, "
+        "inputs up to 32,000 tokens (third-party: api-evangelist/qwen aggregation, 2026-05)")
+    with pytest.raises(ValueError) as caught:
+        price_of("qwen-plus", "mars")
+    assert str(caught.value) == ("market 'mars' has no price table; use one of international, "
+                                 "ap-southeast-1, china, cn-beijing.")
+
+
+def test_the_tools_argument_checks_speak_the_kernels_language():
+    import io
+
+    from qwen_helpers.concurrency import Throttle, run_all
+    from qwen_helpers.logs import RequestLogger
+    from qwen_helpers.retry import backoff_band
+    from qwen_helpers.retry_rules import RetryPolicy
+
+    checks = [(lambda: Throttle(rpm=0), "Throttle：rpm=0；请使用正数",
+               "Throttle: rpm=0; use a positive number, or None for no limit on it."),
+              (lambda: run_all(str, [1], concurrency=0), "concurrency=0；至少为 1",
+               "concurrency=0; use at least 1 (calls in flight at once)."),
+              (lambda: RequestLogger(io.StringIO(), logger=RequestLogger().logger),
+               "RequestLogger：target（文件或流）", "RequestLogger: give a target (file or "
+               "stream) or an application logger, not both; add json_lines_handler(target) to "
+               "your logger."),
+              (lambda: backoff_band(0), "尝试次数从 1 开始编号",
+               "attempt=0: attempts are numbered from 1"),
+              (lambda: RetryPolicy(max_attempts=0, jitter="x"),
+               "RetryPolicy：max_attempts=0（允许：大于等于 1）；jitter='x'（允许：none, full, "
+               "equal）。", "RetryPolicy: max_attempts=0 (allowed: 1 or more); jitter='x' "
+               "(allowed: none, full, equal). Fix the value or use the default (RetryPolicy()).")]
+    for make, chinese, english in checks:
+        messages.set_language("zh")
+        with pytest.raises(ValueError) as caught:
+            make()
+        assert chinese in str(caught.value), str(caught.value)
+        messages.set_language("en")
+        with pytest.raises(ValueError) as caught:
+            make()
+        assert str(caught.value) == english
+
+
+def test_the_wiretap_and_the_secrets_scan_speak_the_kernels_language(capsys, tmp_path):
+    import httpx
+
+    from qwen_helpers.secrets_scan import main
+    from qwen_helpers.wiretap import Wiretap, capture
+
+    def cut(request):
+        raise httpx.ConnectError("boom")
+
+    def call(tap):
+        return tap.client(transport=httpx.MockTransport(cut)).post("http://mock/v1", json={})
+
+    (tmp_path / "notes.txt").write_text("nothing to see\n")
+    scan = [str(tmp_path), "--key-from-env", "QWEN_TEST_UNSET_VARIABLE"]
+    messages.set_language("zh")
+    with pytest.raises(LookupError, match="没有捕获到任何请求"):
+        _ = Wiretap().last
+    text = capture(call).text()
+    assert "（已隐藏，每次运行都会变化：Host" in text and "\n\n（没有响应）\n\n" in text
+    assert text.endswith("\n\nSDK 的结果：抛出 ConnectError：boom")
+    assert main(scan) == 0
+    out, err = capsys.readouterr()
+    assert out == "已扫描 1 个文件，发现 0 处疑似密钥\n"
+    assert err == "注意：环境变量和 .env 中都没有设置 QWEN_TEST_UNSET_VARIABLE，因此不查找它\n"
+    messages.set_language("en")
+    with pytest.raises(LookupError) as caught:
+        _ = Wiretap().last
+    assert str(caught.value) == ("nothing was captured: give the SDK tap.client(), "
+                                 "tap.async_client() or tap.session(), or tap.attach() its client")
+    text = capture(call).text()
+    assert "(hidden, they change between runs: Host" in text and "\n\n(no response)\n\n" in text
+    assert text.endswith("\n\nSDK: raised ConnectError: boom")
+    assert main(scan) == 0
+    assert capsys.readouterr() == ("1 files scanned, 0 finding(s)\n", "note: "
+                                   "QWEN_TEST_UNSET_VARIABLE is not set in the environment or "
+                                   ".env; not looked for\n")

@@ -100,3 +100,11 @@ def test_opened_without_a_kernel_the_panel_is_a_sentence_and_a_still(mock):
     bundle = fault_panel(mock.url)._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Fault panel:") and "VBox" not in bundle["text/plain"]
     assert "Fault panel" in bundle["text/html"] and mock.url in bundle["text/html"]
+
+
+def test_every_preset_has_a_label_whose_english_is_its_name():
+    from qwen_helpers.messages import say
+    from qwen_helpers.workshop import PRESET_LABELS
+
+    assert list(PRESET_LABELS) == list(PRESETS)
+    assert all(say(key, lang="en") == name for name, key in PRESET_LABELS.items())
