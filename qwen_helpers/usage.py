@@ -70,7 +70,8 @@ PRICES: tuple[Price, ...] = (
     Price("qwen-plus", "international", 0.4, 1.2, _BILLING, "2025-04-22"),
     Price("qwen-max", "international", 1.6, 6.4, _BILLING, "2025-04-22"),
     Price("qwen-turbo", "international", 0.05, 0.2, _BILLING + _RETIRED, "2025-04-22"),
-    Price("qwen-flash", "international", 0.05, 0.40, "a third-party price list", "undated", True),
+    Price("qwen-flash", "international", 0.05, 0.40, "price list in docs/sources.md §8.5",
+          "undated", True),
     Price("qwen3-max", "international", 1.2, None, _AGGREGATION, "2026-05", True, 32_000),
     Price("qwen3.5-plus", "international", 0.4, None, _AGGREGATION, "2026-05", True),
     Price("qwen3.5-flash", "international", 0.1, None, _AGGREGATION, "2026-05", True),
@@ -196,24 +197,34 @@ class CallRecord:
 
     def cost(self, price: Price | None) -> float | None:
         """What this attempt cost under ``price``, or None when it cannot be known."""
+        known, complete = self._priced(price)
+        return known if complete else None
+
+    def known_cost(self, price: Price | None) -> float:
+        """What the priced part of this attempt cost: a lower bound when :meth:`cost` is None."""
+        return self._priced(price)[0]
+
+    def _priced(self, price: Price | None) -> tuple[float, bool]:
+        """The cost of the tokens that have a price, and whether every token had one."""
         if self.cached:
-            return 0.0
+            return 0.0, True
         if not self.usage_known:
-            return None
+            return 0.0, False
         cached = self.cached_tokens or 0
         if price and price.max_input_tokens and (self.input_tokens or 0) > price.max_input_tokens:
-            return None
+            return 0.0, False
         price_in = price.input if price else None
         cache_in = None if price_in is None else price_in * CACHE_HIT_FRACTION
         parts = ((self.input_tokens or 0) - cached, price_in), (cached, cache_in), (
             self.output_tokens or 0, price.output if price else None)
-        total = 0.0
+        total, complete = 0.0, True
         for tokens, per_million in parts:
             if tokens:
                 if per_million is None:
-                    return None
-                total += tokens * per_million / 1_000_000
-        return total
+                    complete = False
+                else:
+                    total += tokens * per_million / 1_000_000
+        return total, complete
 
 
 class Ledger:
@@ -265,7 +276,8 @@ class Ledger:
                                    latency, attempt, False, False, error, self._clock()))
 
     def totals(self, market: str = "international") -> list[dict[str, Any]]:
-        """Per model and ``all``: calls, errors, tokens, cost (None: unknown), cost known so far."""
+        """Per model and ``all``: calls, errors, tokens, ``cost`` (None when any token lacks a
+        price or a usage) and ``known_cost`` (what the priced tokens cost: a lower bound)."""
         with self._lock:
             records = list(self.records)
         models = sorted({r.model for r in records})
@@ -298,6 +310,7 @@ def _money(amount: float | None, currency: str) -> str:
 def _total(model: str, records: list[CallRecord], market: str) -> dict[str, Any]:
     known = [r for r in records if r.usage_known and not r.cached]
     costs = [r.cost(price_of(r.model, market)) for r in records]
+    known_costs = [r.known_cost(price_of(r.model, market)) for r in records]
     price = price_of(model, market) if model != "all" else None
     return {
         "model": model, "calls": len(records), "errors": sum(r.error is not None for r in records),
@@ -307,7 +320,7 @@ def _total(model: str, records: list[CallRecord], market: str) -> dict[str, Any]
         "cached_tokens": sum(r.cached_tokens or 0 for r in known),
         "unknown_usage": sum(not r.usage_known for r in records),
         "cost": None if any(c is None for c in costs) else sum(costs),
-        "known_cost": sum(c for c in costs if c is not None),
+        "known_cost": sum(known_costs),
         "currency": MARKETS[market],
         "price_source": price.describe() if price else "",
     }

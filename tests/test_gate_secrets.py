@@ -165,7 +165,7 @@ def test_the_command_line_reads_the_key_from_the_environment_and_never_prints_it
     monkeypatch.chdir(scratch)
     assert main([str(scratch), "--key-from-env", "MY_KEY_FOR_THE_SCAN"]) == 1
     out = capsys.readouterr().out
-    assert "out.txt:line 1: secret:exact" in out and "1 files scanned, 1 finding(s)" in out
+    assert "out.txt:line 1: secret:exact" in out and "files scanned: 1; findings: 1" in out
     assert not leaked(out, key)
     (scratch / "out.txt").write_text("clean")
     assert main([str(scratch)]) == 0

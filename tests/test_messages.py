@@ -88,7 +88,7 @@ def test_the_chat_box_speaks_the_kernels_language(mock, key):
     assert (box.box.placeholder, box.button.description) == ("向千问提问…", "发送")
     assert "（还没有对话）" in box._repr_mimebundle_()["text/html"]
     box.send("你是谁？", extra_headers={"X-Mock-Scenario": "cut:3"})
-    assert "<b>你：</b>" in box.view.value and "（流式输出中断：" in box.view.value
+    assert "<b>你：</b>" in box.view.value and "（回答中途断开：" in box.view.value
     assert box.sentence.startswith("聊天框：")
     messages.set_language("en")
     box = ChatBox(Conversation(client, "qwen-plus"))
@@ -96,7 +96,7 @@ def test_the_chat_box_speaks_the_kernels_language(mock, key):
     assert box.sentence == ("Chat box: run this cell in JupyterLab to type your own questions; "
                             "the transcript so far is shown here.")
     box.send("你是谁？", extra_headers={"X-Mock-Scenario": "cut:3"})
-    assert "<b>you:</b>" in box.view.value and " [the stream broke: " in box.view.value
+    assert "<b>you:</b>" in box.view.value and " [cut off: " in box.view.value
     assert "<p><b>qwen:</b> " in box.view.value
 
 
@@ -158,7 +158,7 @@ def test_the_fault_panel_speaks_the_kernels_language(mock):
     messages.set_language("en")
     with pytest.raises(RuntimeError, match=r"no mock answers at http://127.0.0.1:9 \(ConnectE"):
         room_faults("http://127.0.0.1:9")
-    assert status_text(mock.url) == ("faults: every key: 429 (repeating) · last 0 answers: "
+    assert status_text(mock.url) == ("faults: every key: 429 (repeating) · answers (last 0): "
                                      "no requests yet")
     assert apply_choice("normal answers", mock_url=mock.url) == (
         "✓ cleared for every key: normal answers")
@@ -184,7 +184,7 @@ def test_stream_summaries_and_the_ledger_speak_the_kernels_language():
     assert done.summary() == ("完整 · 3 个数据块 · 2 个字符 · finish_reason=stop · Token：输入 5 / "
                               "输出 2 · 首 Token 延迟 0.250 秒 · 总耗时 1.500 秒")
     assert broken.summary(timings=False).startswith("不完整（QwenError: stream: ")
-    assert str(IncompleteStream(broken)).startswith("流式输出在收到 2 个数据块、2 个字符后中断：")
+    assert str(IncompleteStream(broken)).startswith("流式输出在收到 2 个数据块、2 个字符后中断（")
     table = ledger.to_markdown()
     assert "| model | calls |" in table and "\n价格（每百万 Token）：\n- qwen3-max：" in table
     with pytest.raises(ValueError, match="没有对应的价格表"):
@@ -197,8 +197,9 @@ def test_stream_summaries_and_the_ledger_speak_the_kernels_language():
         "the partial text; re-send only on purpose.) · 2 chunks · 2 characters · "
         "finish_reason=None")
     assert str(IncompleteStream(StreamResult(error="cut"))) == (
-        "the stream stopped after 0 chunks and 0 characters: cut. Retry the request, or pass "
-        "strict=False to keep the partial text.")
+        "the stream stopped after 0 chunks and 0 characters (cut); its text so far is in "
+        ".result.text (strict=False returns it instead of raising); send the request again only "
+        "if your program means to.")
     assert ledger.to_markdown().endswith(
         "\n\nPrices per million tokens:\n- qwen3-max: USD 1.2 in / unknown out per M tokens, "
         "inputs up to 32,000 tokens (third-party: api-evangelist/qwen aggregation, 2026-05)")
@@ -274,6 +275,6 @@ def test_the_wiretap_and_the_secrets_scan_speak_the_kernels_language(capsys, tmp
     assert "(hidden, they change between runs: Host" in text and "\n\n(no response)\n\n" in text
     assert text.endswith("\n\nSDK: raised ConnectError: boom")
     assert main(scan) == 0
-    assert capsys.readouterr() == ("1 files scanned, 0 finding(s)\n", "note: "
+    assert capsys.readouterr() == ("files scanned: 1; findings: 0\n", "note: "
                                    "QWEN_TEST_UNSET_VARIABLE is not set in the environment or "
                                    ".env; not looked for\n")

@@ -241,7 +241,7 @@ def test_a_clean_close_without_done_is_not_passed_off_as_complete():
 
 
 def test_strict_raises_with_the_partial_result_and_the_cause(mock, key):
-    with pytest.raises(IncompleteStream, match="Retry the request") as caught:
+    with pytest.raises(IncompleteStream, match="send the request again only if") as caught:
         collect_openai(openai_stream(openai_client(mock, key), "cut:3"), strict=True)
     assert caught.value.result.text == "This is"
     assert caught.value.__cause__ is not None

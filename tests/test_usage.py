@@ -159,6 +159,18 @@ def test_unknown_prices_say_unknown():
     assert "third-party" in ledger.to_markdown()  # qwen3.5-plus's source is marked as such
 
 
+def test_known_cost_counts_the_priced_tokens_as_a_lower_bound():
+    ledger = Ledger()
+    ledger.add(CallRecord("qwen3.5-flash", 200, "r", 1_000_000, 10, 0, 1.0))  # no output price
+    ledger.add(CallRecord("qwen3.6-plus", 200, "r", 100, 10, 0, 1.0))  # no price at all
+    ledger.record_incomplete("qwen-plus", request_id="r", input_tokens=9)  # usage unknown
+    totals = {row["model"]: row for row in ledger.totals()}
+    assert totals["qwen3.5-flash"]["cost"] is None
+    assert totals["qwen3.5-flash"]["known_cost"] == pytest.approx(0.1)  # 1 M input tokens
+    assert totals["qwen3.6-plus"]["known_cost"] == 0 and totals["qwen-plus"]["known_cost"] == 0
+    assert totals["all"]["cost"] is None and totals["all"]["known_cost"] == pytest.approx(0.1)
+
+
 def test_prompts_past_a_price_tier_are_unknown():
     long_prompt = CallRecord("qwen-plus", 200, "r", 200_000, 10, 0, 1.0)
     assert long_prompt.cost(price_of("qwen-plus", "china")) is None

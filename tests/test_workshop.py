@@ -70,7 +70,7 @@ def test_apply_and_status_give_one_readable_line(mock, client):
     message = apply_choice("every call: 429 rate limit (RPM)", mock_url=mock.url)
     assert message == "✓ every key: 429 (repeating)"
     ask(client)
-    assert status_text(mock.url) == ("faults: every key: 429 (repeating) · last 1 answers: "
+    assert status_text(mock.url) == ("faults: every key: 429 (repeating) · answers (last 1): "
                                      "429×1")
     assert apply_choice("normal answers", " 500,200 ", "mock-key-valid",
                         mock_url=mock.url) == "✓ key mock-key-valid: 500, 200 (repeating)"
@@ -91,7 +91,7 @@ def test_the_panel_buttons_drive_the_mock(mock, client):
     apply.click()
     assert result.value == "✓ every key: 500 (repeating)" and ask(client) == 500
     refresh.click()
-    assert status.value.endswith("last 1 answers: 500×1")
+    assert status.value.endswith("answers (last 1): 500×1")
     clear.click()
     assert ask(client) == 200 and room_faults(mock.url) == {}
 

@@ -20,10 +20,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "流式输出结束时没有收到 finish_reason：回答还没有完成，连接就已关闭",
     },
     "stream.stopped": {
-        "en": "the stream stopped after {chunks} chunks and {characters} characters: {error}. "
-              "Retry the request, or pass strict=False to keep the partial text.",
-        "zh": "流式输出在收到 {chunks} 个数据块、{characters} 个字符后中断：{error}。"
-              "请重新发送请求，或传入 strict=False 保留已收到的部分文本。",
+        "en": "the stream stopped after {chunks} chunks and {characters} characters ({error}); "
+              "its text so far is in .result.text (strict=False returns it instead of raising); "
+              "send the request again only if your program means to.",
+        "zh": "流式输出在收到 {chunks} 个数据块、{characters} 个字符后中断（{error}）；"
+              "已收到的文本在 .result.text 中（传入 strict=False 则直接返回，不抛异常）；"
+              "是否重新发送请求，由你的程序明确决定。",
     },
     # usage.py: prices, the ledger's Markdown, argument checks
     "usage.market_unknown": {
@@ -154,7 +156,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "注意：环境变量和 .env 中都没有设置 {name}，因此不查找它",
     },
     "secrets.scanned": {
-        "en": "{files} files scanned, {findings} finding(s)",
+        "en": "files scanned: {files}; findings: {findings}",
         "zh": "已扫描 {files} 个文件，发现 {findings} 处疑似密钥",
     },
     "secrets.skipped": {"en": ", {count} skipped", "zh": "，跳过 {count} 个"},

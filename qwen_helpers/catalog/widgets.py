@@ -25,7 +25,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chat.send": {"en": "Send", "zh": "发送"},
     "chat.no_turns": {"en": "(no turns yet)", "zh": "（还没有对话）"},
     "chat.stream_broke": {
-        "en": " [the stream broke: {error}]", "zh": "（流式输出中断：{error}）",
+        "en": " [cut off: {error}]", "zh": "（回答中途断开：{error}）",
     },
     # qwen_helpers.explorer (its verdicts and captions are in catalog/retry.py)
     "explorer.sentence": {
@@ -96,7 +96,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "workshop.no_faults": {"en": "none (normal answers)", "zh": "无（正常响应）"},
     "workshop.no_requests": {"en": "no requests yet", "zh": "还没有请求"},
     "workshop.status": {
-        "en": "faults: {faults} · last {count} answers: {counts}",
+        "en": "faults: {faults} · answers (last {count}): {counts}",
         "zh": "故障：{faults} · 最近 {count} 个响应：{counts}",
     },
     "workshop.applied_all": {"en": "✓ every key: {faults}", "zh": "✓ 所有 API Key：{faults}"},
