@@ -34,6 +34,8 @@ from pathlib import Path
 
 import pytest
 
+from qwen_helpers.messages import say
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -474,12 +476,14 @@ def test_retry_explorer_answers_and_never_contradicts_itself(notebook):
     _assert_clean(opened)
 
 
-def test_streaming_chat_box_types_and_enter_sends(notebook):
-    opened = notebook(_path("streaming"))
+@pytest.mark.parametrize("edition", ["en", "zh"])
+def test_streaming_chat_box_types_and_enter_sends(notebook, edition):
+    send, you, qwen = (say(key, lang=edition) for key in ("chat.send", "chat.you", "chat.qwen"))
+    opened = notebook(_path("streaming", edition))
     opened.run_all()
     _assert_clean(opened)
     chat = opened.page.locator(f"{opened.PANEL} .widget-vbox",
-                               has=opened.page.locator(".widget-button", has_text="Send")).first
+                               has=opened.page.locator(".widget-button", has_text=send)).first
     transcript = chat.locator(".widget-html-content").first
     chat.scroll_into_view_if_needed()
     transcript.evaluate("""el => {
@@ -491,20 +495,21 @@ def test_streaming_chat_box_types_and_enter_sends(notebook):
     box.fill("Hello from a real browser")
     box.press("Enter")  # as a person sends: Enter, not only the button
     opened.page.wait_for_function(
-        "el => /you: Hello from a real browser[\\s\\S]*qwen: \\S+/.test(el.innerText)",
-        arg=transcript.element_handle(), timeout=30_000)
+        "([el, you, qwen]) => el.innerText.includes(you + ' Hello from a real browser')"
+        " && el.innerText.split(you + ' Hello from a real browser')[1].includes(qwen)",
+        arg=[transcript.element_handle(), you, qwen], timeout=30_000)
     opened.page.wait_for_function(
         "el => !el.closest('.widget-vbox').querySelector('button').disabled",
         arg=transcript.element_handle(), timeout=30_000)
     lengths = opened.page.evaluate("window.__lengths")
-    (ARTIFACTS / "05_streaming-chat-steps.json").write_text(json.dumps(lengths))
+    (ARTIFACTS / f"{edition}-05_streaming-chat-steps.json").write_text(json.dumps(lengths))
     opened.scroll_to("Hello from a real browser")
     opened.screenshot("chat")
-    reply = transcript.inner_text().split("you: Hello from a real browser", 1)[1]
-    assert "qwen:" in reply and "mock answer" in reply, reply
+    reply = transcript.inner_text().split(f"{you} Hello from a real browser", 1)[1]
+    assert qwen in reply and "mock answer" in reply, reply  # an English question: English
     assert len(set(lengths)) >= 10, f"the reply appeared in {len(set(lengths))} steps: {lengths}"
     chat.locator("input[type=text]").fill("你好，请介绍一下杭州")
-    chat.locator("button", has_text="Send").click()
+    chat.locator("button", has_text=send).click()
     opened.page.wait_for_function("el => /模拟服务/.test(el.innerText)",
                                   arg=transcript.element_handle(), timeout=30_000)
     _assert_clean(opened)
@@ -515,6 +520,6 @@ def _label(path: str) -> str:
     return f"{Path(path).parent.name}-{Path(path).stem}"
 
 
-def _path(topic: str) -> str:
-    """The notebook whose file name carries ``topic`` (the first edition found)."""
-    return next(p for p in NOTEBOOKS if topic in p)
+def _path(topic: str, edition: str = "en") -> str:
+    """The notebook of ``edition`` whose file name carries ``topic``."""
+    return next(p for p in NOTEBOOKS if p.startswith(f"notebooks/{edition}/") and topic in p)
