@@ -31,8 +31,10 @@ class RetryPolicy:
     jitter: str = "full"
     max_server_wait: float = 60.0
     """The longest ``Retry-After`` honoured; a longer one means give up (one rate window)."""
-    deadline: float | None = None
-    """Seconds for the whole call, waits included; None for no limit."""
+    deadline: float | None = 90.0
+    """Seconds for the whole call, waits included: a retry whose wait would end past it is not
+    made. 90 s leaves room for the backoffs and one full rate window (a 60 s ``Retry-After``),
+    never three of them in a row (180 s). None for no limit."""
 
     def __post_init__(self) -> None:
         checks = (  # name, value, whether it is allowed, what is allowed (None: JITTERS)

@@ -300,6 +300,21 @@ def test_loop_properties(policy, script, seed):
     assert failed == (script[min(len(attempts), len(script)) - 1][0] != "ok")
 
 
+def test_the_default_policy_has_a_finite_budget():
+    fake = FakeTime()
+
+    def rate_limited():  # every answer: 429 with the longest Retry-After honoured (60 s)
+        fake.now += 0.5
+        raise make_error("retryable", 0, 60.0)
+
+    with pytest.raises(QwenError) as caught:
+        call_with_retry(rate_limited, sleep=fake.sleep, clock=fake.clock)
+    assert DEFAULT_POLICY.deadline is not None
+    assert fake.sleeps == [60.0] and fake.now <= DEFAULT_POLICY.deadline  # not 3 × 60 s
+    assert len(caught.value.attempts) == 2 and "deadline" in caught.value.attempts[-1] \
+        .decision.reason
+
+
 def test_a_bug_in_the_called_code_passes_through_at_once():
     fake = FakeTime()
     with pytest.raises(KeyError):
