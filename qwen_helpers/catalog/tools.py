@@ -160,4 +160,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "已扫描 {files} 个文件，发现 {findings} 处疑似密钥",
     },
     "secrets.skipped": {"en": ", {count} skipped", "zh": "，跳过 {count} 个"},
+    "secrets.no_detectors": {
+        "en": "note: detect-secrets is not installed, so only DashScope keys, Bearer tokens and "
+              "the keys you name are looked for (pip install -r requirements.txt adds it)",
+        "zh": "注意：未安装 detect-secrets，因此只查找 DashScope 密钥、Bearer 令牌和你指定的密钥"
+              "（运行 pip install -r requirements.txt 即可安装）",
+    },
 }
