@@ -1,4 +1,4 @@
-"""Messages of errors the course raises or explains: settings (ConfigError), connecting, live-mode checks, clients, the short notebook errors, what an SDK error means (errors.py)."""
+"""Messages of errors the course raises or explains: what an SDK error means and what to do."""
 
 MESSAGES: dict[str, dict[str, str]] = {
 }
