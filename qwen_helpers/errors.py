@@ -52,17 +52,20 @@ unknown         —           not recognised as a failure of the call (a bug, a 
 ==============  ==========  ====================================================================
 
 ``str(error)`` says the kind, status, code, message, request id and what to do; a key never
-shows (anything shaped like one is masked with :func:`~qwen_helpers.config.mask_key`).
+shows (anything shaped like one is masked with :func:`~qwen_helpers.config.mask_key`), and
+:func:`scrub` masks it in an SDK's own exceptions too, chained causes included.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import math
 import re
 import time
-from collections.abc import Mapping
+import traceback
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import aiohttp
@@ -76,7 +79,7 @@ from dashscope.v2 import errors as ds2
 from .config import mask_key
 
 __all__ = ["COMPATIBLE_TO_NATIVE", "HINTS", "KINDS", "QwenError", "is_api_failure",
-           "parse_retry_after", "raise_for_response", "to_qwen_error"]
+           "parse_retry_after", "raise_for_response", "scrub", "to_qwen_error"]
 
 HINTS: dict[str, str] = {
     "bad_request": "Fix the request's parameters; sending it again gets the same answer.",
@@ -129,7 +132,12 @@ _TIMEOUTS = (httpx.TimeoutException, httpx2.TimeoutException, requests.Timeout, 
 _CONNECTIONS = (httpx.TransportError, httpx2.TransportError, requests.ConnectionError,
                 requests.exceptions.ChunkedEncodingError, aiohttp.ClientConnectionError,
                 aiohttp.ClientPayloadError, ConnectionError)
-_KEY_SHAPED = re.compile(r"sk-[A-Za-z0-9_-]{16,}|(?<=Bearer )\S+", re.IGNORECASE)
+_KEY_SHAPED = re.compile(r"sk-[A-Za-z0-9_-]{16,}|(?<=Bearer )[^\s'\"]+", re.IGNORECASE)
+_STREAM_READERS = ("openai/_streaming.py", "dashscope/v2/transport/sse.py",
+                   "dashscope/v2/resources/_sse.py")
+"""Where the SDKs read a stream's body: a failure raised there came after the stream began."""
+_STREAM_FUNCTIONS = ("_handle_stream", "_handle_aio_stream", "_handle_http_stream_response")
+"""The same in the dashscope 1.x module API (``common/utils.py``, ``aiohttp_request.py``)."""
 
 
 class QwenError(Exception):
@@ -181,13 +189,50 @@ def to_qwen_error(failure: object, *, in_stream: bool = False) -> QwenError:
     if isinstance(failure, QwenError):
         error = failure
     elif isinstance(failure, BaseException):
-        error = _from_exception(failure)
+        error = _from_exception(scrub(failure))
         error.__cause__ = failure
     else:
         error = _from_response(failure)
     if in_stream and error.kind != "stream":
         error.kind, error.status = "stream", None
     return error
+
+
+def raised_while_streaming(exc: BaseException) -> bool:
+    """True when ``exc`` (or an exception it chains) was raised while an SDK read a stream.
+
+    The request had been answered and the reader may have seen part of the text, however the
+    SDK names the failure (``openai`` says ``APIConnectionError``, ``dashscope`` lets
+    ``requests.ChunkedEncodingError`` through): :mod:`qwen_helpers.retry` does not send it again.
+    """
+    for link in _chain(exc):
+        for frame in traceback.extract_tb(link.__traceback__):
+            path = frame.filename.replace("\\", "/")
+            if path.endswith(_STREAM_READERS) or (
+                    "/dashscope/" in path and frame.name in _STREAM_FUNCTIONS):
+                return True
+    return False
+
+
+def scrub(exc: BaseException) -> BaseException:
+    """``exc`` with every key-shaped text masked, in its chained causes too; returns ``exc``.
+
+    An SDK's exception may quote the request's headers (``requests.InvalidHeader`` does, with a
+    key that ends in a newline); a traceback prints them, causes included. The texts are
+    replaced in place: ``args``, ``message`` and, for a note, ``__notes__``.
+    """
+    for link in _chain(exc):
+        try:
+            link.args = tuple(_redact(a) if isinstance(a, (str, bytes)) and _KEY_SHAPED.search(
+                a if isinstance(a, str) else a.decode("latin-1")) else a for a in link.args)
+            if isinstance(getattr(link, "message", None), str):
+                link.message = _redact(link.message)  # type: ignore[attr-defined]
+            notes = getattr(link, "__notes__", None)
+            if notes:
+                link.__notes__ = [_redact(note) for note in notes]
+        except (AttributeError, TypeError):  # an exception type that forbids setting them
+            continue
+    return exc
 
 
 def raise_for_response(response: Any) -> Any:
@@ -328,5 +373,41 @@ def _message(exc: BaseException) -> str:
     return text if isinstance(text, str) and text else type(exc).__name__
 
 
+class _MaskKeys(logging.Filter):
+    """Masks keys in an SDK's log record, its exception included, before any handler sees it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            scrub(record.exc_info[1])
+            record.exc_text = None  # a cached traceback text would still hold the key
+        if isinstance(record.msg, str):
+            record.msg = _redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+SDK_LOGGERS = ("dashscope", "openai", "openai._base_client", "httpx")
+"""The loggers whose records are masked: ``dashscope`` logs a failed request's traceback
+(``logger.exception("Request failed")``), which may quote the key, before the helpers see it.
+A filter acts on the logger it is added to, not on its children: these are the ones that log
+requests."""
+for _name in SDK_LOGGERS:
+    logging.getLogger(_name).addFilter(_MaskKeys())
+
+
 def _redact(text: object) -> str:
-    return _KEY_SHAPED.sub(lambda match: mask_key(match.group()), str(text))
+    if isinstance(text, bytes):
+        text = text.decode("latin-1")
+    return _KEY_SHAPED.sub(lambda match: match[0] if "…" in match[0] else mask_key(match[0]),
+                           str(text))  # "…": masked already
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it chains (``__cause__``, else ``__context__``), once each."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        yield link
+        link = link.__cause__ or link.__context__

@@ -22,6 +22,12 @@ of the attempt number.) It gives up after ``max_attempts`` or when the wait woul
 :func:`acall_with_retry` run the loop with an injectable sleep and clock. When one owns the
 retries, turn the SDK's own off (``max_retries=0``, see :mod:`qwen_helpers.clients`); in
 production, :func:`tenacity_retrying` runs the same decisions in ``tenacity``.
+
+A stream is never sent again once its body began to arrive: when ``fn`` reads an SDK's stream
+itself and the connection breaks there, the failure is kind ``stream`` (told from where the SDK
+raised it, :func:`~qwen_helpers.errors.raised_while_streaming`), which no rule retries — the
+reader may have seen half an answer. A key never leaves the loop: every exception it raises or
+lets through is masked first (:func:`~qwen_helpers.errors.scrub`, chained causes included).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import Any
 
 import tenacity
 
-from .errors import QwenError, parse_retry_after, to_qwen_error
+from .errors import QwenError, parse_retry_after, raised_while_streaming, to_qwen_error
 from .messages import say
 from .retry_rules import DEFAULT_POLICY, JITTERS, RULES, RetryPolicy, Rule, matching_rule
 
@@ -143,7 +149,8 @@ class _Loop:
                 exc: BaseException | None = None) -> float | None:
         """None when the attempt succeeded; the wait before the next one; or raise."""
         failure = value if exc is None else exc
-        error = to_qwen_error(failure) if exc is not None or _failed(value) else None
+        error = (to_qwen_error(failure, in_stream=exc is not None and raised_while_streaming(exc))
+                 if exc is not None or _failed(value) else None)
         now, number = self.clock(), len(self.attempts) + 1
         if error is None:
             self.attempts.append(Attempt(number, started - self.start, now - started))
@@ -233,7 +240,7 @@ def tenacity_retrying(policy: RetryPolicy = DEFAULT_POLICY, *,
         failure = outcome.exception() if outcome.failed else outcome.result()
         if not (outcome.failed or _failed(failure)):
             return False
-        error = to_qwen_error(failure)
+        error = to_qwen_error(failure, in_stream=outcome.failed and raised_while_streaming(failure))
         if error.kind == "unknown":
             return False
         state.qwen_decision = decide(error, state.attempt_number, policy,  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import random
 import time
 
@@ -11,7 +12,7 @@ import dashscope
 import openai
 import pytest
 from dashscope import Generation
-from fakes import FakeTime
+from fakes import FakeTime, fake_key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -432,3 +433,120 @@ def test_tenacity_with_the_module_api_and_raise_for_response(mock, key):
             model="qwen-plus", messages=HELLO, api_key=key, base_address=mock.native_base_url,
             headers={"X-Mock-Scenario": "503*3"})))
     assert raised.value.status == 503 and len(mock.requests()) == 2 and len(fake.sleeps) == 1
+
+
+# -- an answer the reader has partly seen is never sent again (issue 13, item 6) ---------------
+
+def _read_openai_stream(client, seen: list[str], scenario: str):
+    def fn():  # the caller's own loop over the SDK's stream, as in notebook 05
+        stream = client.chat.completions.create(
+            model="qwen-plus", messages=HELLO, stream=True,
+            extra_headers={"X-Mock-Scenario": scenario})
+        for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                seen.append(chunk.choices[0].delta.content)
+        return "".join(seen)
+    return fn
+
+
+def test_a_stream_cut_after_text_arrived_is_not_sent_again(mock, key):
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    fake, seen = FakeTime(), []
+    with pytest.raises(QwenError) as raised:
+        call_with_retry(_read_openai_stream(client, seen, "cut:3"), sleep=fake.sleep,
+                        clock=fake.clock)
+    assert raised.value.kind == "stream" and len(raised.value.attempts) == 1
+    assert len(mock.requests()) == 1 and fake.sleeps == []
+    assert seen  # part of the answer reached the reader, once: one request, no wait
+
+
+def test_a_native_stream_cut_after_text_arrived_is_not_sent_again(mock, key):
+    fake, seen = FakeTime(), []
+
+    def fn():
+        for response in Generation.call(
+                model="qwen-plus", messages=HELLO, api_key=key, stream=True,
+                incremental_output=True, result_format="message",
+                base_address=mock.native_base_url, headers={"X-Mock-Scenario": "cut:3"}):
+            seen.append(response.output.choices[0].message.content)
+        return "".join(seen)
+
+    with pytest.raises(QwenError) as raised:
+        call_with_retry(fn, sleep=fake.sleep, clock=fake.clock)
+    assert raised.value.kind == "stream" and len(mock.requests()) == 1 and fake.sleeps == []
+
+
+def test_an_async_stream_cut_after_text_arrived_is_not_sent_again(mock, key):
+    seen: list[str] = []
+
+    async def run():
+        client = openai.AsyncOpenAI(api_key=key, base_url=mock.compatible_base_url,
+                                    max_retries=0)
+
+        async def fn():
+            stream = await client.chat.completions.create(
+                model="qwen-plus", messages=HELLO, stream=True,
+                extra_headers={"X-Mock-Scenario": "cut:3"})
+            async for chunk in stream:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    seen.append(chunk.choices[0].delta.content)
+        try:
+            await acall_with_retry(fn, sleep=FakeTime().sleep)
+        finally:
+            await client.close()
+
+    with pytest.raises(QwenError) as raised:
+        asyncio.run(run())
+    assert raised.value.kind == "stream" and len(mock.requests()) == 1 and seen
+
+
+def test_a_connection_dropped_before_the_answer_began_is_still_retried(mock, key):
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    fake, seen = FakeTime(), []
+    result = call_with_retry(_read_openai_stream(client, seen, "drop,200"), sleep=fake.sleep,
+                             clock=fake.clock)
+    assert result.value and [a.error.kind if a.error else "ok" for a in result.attempts] == [
+        "connection", "ok"]
+
+
+# -- a key never rides out on an exception (issue 13, item 7) ----------------------------------
+
+def _shows_the_key(text: str, key: str) -> bool:
+    """True when ``text`` holds more than 8 consecutive characters of ``key``."""
+    return any(key[i:i + 9] in text for i in range(len(key) - 8))
+
+
+@pytest.mark.parametrize("sdk", ["dashscope", "openai"])
+def test_a_key_with_a_trailing_newline_never_shows_in_the_exception(mock, sdk):
+    import traceback
+
+
+    key = fake_key()
+    if sdk == "dashscope":
+        def fn():
+            return Generation.call(model="qwen-plus", messages=HELLO, api_key=key + "\n",
+                                   base_address=mock.native_base_url)
+    else:
+        client = openai.OpenAI(api_key=key + "\n", base_url=mock.compatible_base_url,
+                               max_retries=0)
+
+        def fn():
+            return client.chat.completions.create(model="qwen-plus", messages=HELLO)
+    fake = FakeTime()
+    with pytest.raises(Exception) as raised:
+        call_with_retry(fn, sleep=fake.sleep, clock=fake.clock)
+    shown = "".join(traceback.format_exception(raised.value)) + repr(raised.value)
+    assert not _shows_the_key(shown, key), shown[-600:]
+    assert "sk-" in shown  # masked, still recognisable: sk-ab…89
+
+
+def test_the_sdks_own_log_of_a_failed_request_masks_the_key(mock, caplog):
+    """dashscope logs the traceback (``logger.exception("Request failed")``) before it raises."""
+
+    key = fake_key()
+    with caplog.at_level(logging.ERROR, logger="dashscope"), pytest.raises(ValueError):
+        call_with_retry(lambda: Generation.call(
+            model="qwen-plus", messages=HELLO, api_key=key + "\n",
+            base_address=mock.native_base_url), sleep=FakeTime().sleep)
+    assert "Request failed" in caplog.text  # the SDK did log it, traceback and all
+    assert not _shows_the_key(caplog.text, key) and "sk-" in caplog.text
