@@ -77,30 +77,34 @@ import requests
 from dashscope.v2 import errors as ds2
 
 from .config import mask_key
+from .messages import say
 
 __all__ = ["COMPATIBLE_TO_NATIVE", "HINTS", "KINDS", "QwenError", "is_api_failure",
            "parse_retry_after", "raise_for_response", "scrub", "to_qwen_error"]
 
-HINTS: dict[str, str] = {
-    "bad_request": "Fix the request's parameters; sending it again gets the same answer.",
-    "auth": "Check the key (DASHSCOPE_API_KEY) and that it belongs to this region's base URL.",
-    "permission": "This key may not use this model or workspace: enable it in the console.",
-    "billing": "The account owes money or lacks the product: settle it in the console.",
-    "quota": "The free quota is used up: turn off 'use free tier only' to pay per use.",
-    "not_found": "Check the model name against the current list (qwen_helpers.models).",
-    "conflict": "The service reported a conflict; a retry usually succeeds.",
-    "too_large": "The request body is over 16 MiB: send less (shorter input, smaller images).",
-    "rate_limit": "Too many requests or tokens this minute: wait and retry with backoff.",
-    "content_filter": "Moderation blocked the content: change it; a retry is blocked again.",
-    "server": "The service failed: retry with backoff.",
-    "unavailable": "The model is overloaded or unavailable: retry later.",
-    "timeout": "Nobody answered in time: retry, and stream long answers.",
-    "connection": "No answer at all: check the base URL and the network, then retry.",
-    "stream": "The stream broke after it began: keep the partial text; re-send only on purpose.",
-    "unknown": "Not a failure of the service: look at the cause (error.__cause__).",
-}
+KINDS: tuple[str, ...] = ("bad_request", "auth", "permission", "billing", "quota", "not_found",
+                          "conflict", "too_large", "rate_limit", "content_filter", "server",
+                          "unavailable", "timeout", "connection", "stream", "unknown")
+"""Every kind of failure, in the order of the table above."""
+
+
+class _Hints(Mapping[str, str]):
+    """What to do about each kind, in the kernel's language (catalog ``errors.hint.<kind>``)."""
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in KINDS:
+            raise KeyError(kind)
+        return say(f"errors.hint.{kind}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+HINTS: Mapping[str, str] = _Hints()
 """What to do about each kind, shown in ``str(error)``."""
-KINDS: tuple[str, ...] = tuple(HINTS)
 
 COMPATIBLE_TO_NATIVE: dict[str, str] = {
     "invalid_parameter_error": "InvalidParameter", "data_inspection_failed": "DataInspectionFailed",
@@ -147,7 +151,7 @@ class QwenError(Exception):
                  code: str | None = None, request_id: str | None = None,
                  retry_after: float | None = None, should_retry: bool | None = None) -> None:
         if kind not in KINDS:
-            raise ValueError(f"kind={kind!r} is not one of {', '.join(KINDS)}")
+            raise ValueError(say("errors.kind_unknown", kind=kind, kinds=", ".join(KINDS)))
         self.kind, self.status, self.code = kind, status, code or None
         self.message = _redact(message)[:500]
         self.request_id = request_id or None
@@ -165,15 +169,19 @@ class QwenError(Exception):
         return COMPATIBLE_TO_NATIVE.get(self.code, self.code) if self.code else None
 
     def __str__(self) -> str:
-        detail = ", ".join(x for x in (self.status and f"HTTP {self.status}", self.code) if x)
-        message = self.message or "(no message)"
-        text = f"{self.kind} ({detail}): {message}" if detail else f"{self.kind}: {message}"
-        text += "" if text[-1] in ".!?" else "."
+        detail = say("errors.detail_separator").join(
+            x for x in (self.status and f"HTTP {self.status}", self.code) if x)
+        message = self.message or say("errors.no_message")
+        text = (say("errors.line", kind=self.kind, detail=detail, message=message) if detail
+                else say("errors.line_bare", kind=self.kind, message=message))
+        if text[-1] not in ".!?。！？）":  # the full stop of the message's own language
+            text += "." if text[-1].isascii() else say("errors.full_stop")
         if self.request_id:
-            text += f" (request_id {self.request_id})"
+            text += say("errors.request_id", request_id=self.request_id)
         if self.attempts:
-            text += f" Gave up after {len(self.attempts)} attempt(s)."
-        return f"{text} {HINTS[self.kind]}"
+            text += say("errors.gave_up", count=len(self.attempts))
+        space = " " if text[-1].isascii() else ""  # none after a full-width 。 or ）
+        return say("errors.with_hint", text=text, space=space, hint=HINTS[self.kind])
 
     def __repr__(self) -> str:
         return (f"QwenError(kind={self.kind!r}, status={self.status!r}, code={self.code!r}, "
@@ -306,11 +314,9 @@ def _from_exception(exc: BaseException) -> QwenError:
 def _from_response(response: object) -> QwenError:
     status = _get(response, "status_code")
     if not isinstance(status, int) or isinstance(response, (str, bytes)):
-        raise TypeError(f"to_qwen_error takes an exception or a dashscope response with a "
-                        f"status_code; it received {type(response).__name__}.")
+        raise TypeError(say("errors.not_a_failure", type=type(response).__name__))
     if _succeeded(response):
-        raise TypeError(f"this {type(response).__name__} succeeded (status_code 200, no error "
-                        "code): there is no error. Use raise_for_response() to raise on failure.")
+        raise TypeError(say("errors.succeeded", type=type(response).__name__))
     headers = _get(response, "headers") or {}
     code = _get(response, "code")
     code = None if code == "Unknown" else code  # 1.x's placeholder for a body that is not JSON

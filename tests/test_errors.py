@@ -251,6 +251,29 @@ def test_str_says_kind_status_code_message_request_id_and_what_to_do():
         QwenError("teapot", "m")
 
 
+def test_str_speaks_the_kernels_language_and_keeps_the_services_words():
+    from qwen_helpers import messages
+
+    error = QwenError("rate_limit", "Requests rate limit exceeded", status=429,
+                      code="limit_requests", request_id="r-1")
+    error.attempts = [object(), object()]
+    english = str(error)
+    assert english == ("rate_limit (HTTP 429, limit_requests): Requests rate limit exceeded. "
+                       "(request_id r-1) Gave up after 2 attempt(s). Too many requests or tokens "
+                       "this minute: wait and retry with backoff.")
+    try:
+        messages.set_language("zh")
+        assert str(error) == ("rate_limit（HTTP 429，limit_requests）：Requests rate limit "
+                              "exceeded.（请求 ID：r-1）共尝试 2 次，已放弃。本分钟的请求数或 "
+                              "Token 数超限（限流）：请等待后按指数退避重试。")
+        assert HINTS["stream"].startswith("流式输出开始后中断")
+        with pytest.raises(ValueError, match="不是以下之一"):
+            QwenError("teapot", "m")
+    finally:
+        messages.set_language("en")
+    assert str(error) == english
+
+
 def test_a_planted_key_never_shows(mock):
     planted = fake_key()
     errors = [
