@@ -500,6 +500,14 @@ def test_an_async_stream_cut_after_text_arrived_is_not_sent_again(mock, key):
     assert raised.value.kind == "stream" and len(mock.requests()) == 1 and seen
 
 
+def test_tenacity_does_not_send_a_begun_stream_again_either(mock, key):
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    seen: list[str] = []
+    with pytest.raises(openai.APIConnectionError):
+        tenacity_retrying(sleep=FakeTime().sleep)(_read_openai_stream(client, seen, "cut:3"))
+    assert seen and len(mock.requests()) == 1
+
+
 def test_a_connection_dropped_before_the_answer_began_is_still_retried(mock, key):
     client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
     fake, seen = FakeTime(), []
@@ -516,7 +524,7 @@ def _shows_the_key(text: str, key: str) -> bool:
     return any(key[i:i + 9] in text for i in range(len(key) - 8))
 
 
-@pytest.mark.parametrize("sdk", ["dashscope", "openai"])
+@pytest.mark.parametrize("sdk", ["dashscope", "dashscope-2.0", "openai"])
 def test_a_key_with_a_trailing_newline_never_shows_in_the_exception(mock, sdk):
     import traceback
 
@@ -526,6 +534,12 @@ def test_a_key_with_a_trailing_newline_never_shows_in_the_exception(mock, sdk):
         def fn():
             return Generation.call(model="qwen-plus", messages=HELLO, api_key=key + "\n",
                                    base_address=mock.native_base_url)
+    elif sdk == "dashscope-2.0":
+        client = dashscope.Client(api_key=key + "\n", base_url=mock.native_base_url,
+                                  protocol="native", max_retries=0)
+
+        def fn():
+            return client.chat.completions.create(model="qwen-plus", messages=HELLO)
     else:
         client = openai.OpenAI(api_key=key + "\n", base_url=mock.compatible_base_url,
                                max_retries=0)
