@@ -27,6 +27,7 @@ import dashscope
 import openai
 
 from .config import ConfigError, Settings
+from .messages import say
 
 RetryOwner = Literal["sdk", "helper"]
 RETRY_OWNERS: tuple[str, ...] = ("sdk", "helper")
@@ -37,17 +38,13 @@ PROTOCOLS: tuple[str, ...] = ("native", "openai")
 def sdk_max_retries(retry_owner: RetryOwner, max_retries: int | None) -> int | None:
     """The ``max_retries`` to give the SDK: 0 when the helper owns retries, None for its default."""
     if retry_owner not in RETRY_OWNERS:
-        raise ValueError(f"retry_owner={retry_owner!r} is not allowed; use 'sdk' (the SDK's own "
-                         "max_retries) or 'helper' (qwen_helpers.retry, with max_retries=0).")
+        raise ValueError(say("clients.retry_owner_unknown", owner=repr(retry_owner)))
     if max_retries is not None and max_retries < 0:
-        raise ValueError(f"max_retries={max_retries} is negative; use 0 or more.")
+        raise ValueError(say("clients.max_retries_negative", max_retries=max_retries))
     if retry_owner == "sdk":
         return max_retries
     if max_retries:
-        raise ValueError(
-            f"retry_owner='helper' with max_retries={max_retries} would retry twice over (each "
-            "helper attempt would make up to max_retries+1 requests). Drop max_retries to let "
-            "qwen_helpers.retry retry alone, or use retry_owner='sdk' without the helper.")
+        raise ValueError(say("clients.retries_twice_over", max_retries=max_retries))
     return 0
 
 
@@ -100,8 +97,7 @@ def sdk_retries(client: object) -> int:
 
 def _urls(settings: Settings) -> tuple[str, str]:
     if not settings.compatible_base_url or not settings.native_base_url:
-        raise ConfigError(f"these settings (mode={settings.mode}) have no base URL yet: the mock "
-                          "starts in connect(). Use settings = connect() and pass those.")
+        raise ConfigError(say("clients.no_base_url", mode=settings.mode))
     return settings.compatible_base_url, settings.native_base_url
 
 
@@ -119,8 +115,7 @@ def _openai_arguments(settings: Settings, retry_owner: RetryOwner, max_retries: 
 def _dashscope_arguments(settings: Settings, protocol: Protocol, retry_owner: RetryOwner,
                          max_retries: int | None, timeout: float | None) -> dict[str, Any]:
     if protocol not in PROTOCOLS:
-        raise ValueError(f"protocol={protocol!r} is not supported here; use 'native' (/api/v1) "
-                         "or 'openai' (/compatible-mode/v1).")
+        raise ValueError(say("clients.protocol_unknown", protocol=repr(protocol)))
     compatible, native = _urls(settings)
     # With an explicit base_url the 2.0 Client sends the chat protocol to that same URL
     # (docs/sources.md §1.3), so the URL must be the one that serves the protocol.

@@ -32,6 +32,7 @@ variable               meaning                                                  
 
 from __future__ import annotations
 
+import contextvars
 import math
 import os
 import re
@@ -42,7 +43,7 @@ from typing import Literal
 
 from dotenv import dotenv_values
 
-from . import models
+from . import messages, models
 
 Mode = Literal["mock", "live"]
 KeySource = Literal["env", ".env", "none"]
@@ -158,15 +159,15 @@ def clean_key(raw: str | None) -> str:
 def key_problem(key: str) -> str | None:
     """Why ``key`` cannot be a DashScope API key, or None when it looks like one."""
     if not key:
-        return "it is missing or empty"
+        return _say("config.key.missing")
     if any(c.isspace() for c in key):
-        return "it contains whitespace or a line break inside"
+        return _say("config.key.whitespace")
     if any(c in "\"'`" for c in key):
-        return "it contains a quote character inside"
+        return _say("config.key.quote")
     if not key.startswith("sk-"):
-        return "it does not start with 'sk-'"
+        return _say("config.key.prefix")
     if not _KEY_SHAPE.fullmatch(key):
-        return "after 'sk-' it must have at least 16 letters, digits, '-' or '_'"
+        return _say("config.key.shape")
     return None
 
 
@@ -180,7 +181,15 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
         from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
     looked_at = dotenv_path or (suggested_dotenv(start) if dotenv else None)
     values = {**from_file, **environment}  # the environment wins, as with override=False
+    token = _file_language.set(_lang_or_none(values.get("QWEN_LANG")))
+    try:
+        return _settings(values, environment, dotenv, looked_at, dotenv_path)
+    finally:
+        _file_language.reset(token)
 
+
+def _settings(values: dict[str, str], environment: dict[str, str], dotenv: bool,
+              looked_at: Path | None, dotenv_path: Path | None) -> Settings:
     raw_key = values.get(KEY_VARIABLE)
     key = clean_key(raw_key)
     source: KeySource = "none" if not key else ("env" if KEY_VARIABLE in environment else ".env")
@@ -213,31 +222,29 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
 def _key_message(problem: str, key: str, source: KeySource, raw_mode: str | None,
                  looked_at: Path | None, found: bool, dotenv: bool) -> str:
     """Why live mode cannot start, where the key was looked for, and the two ways out."""
-    why = ("QWEN_MODE=live" if (raw_mode or "").strip().lower() == "live"
-           else "a key is set, so QWEN_MODE=auto chose live mode")
+    why = _say("config.key.why_live" if (raw_mode or "").strip().lower() == "live"
+               else "config.key.why_auto")
     received = ""
     if key:
-        origin = "the environment" if source == "env" else str(looked_at)
-        received = f" (received {mask_key(key)!r} from {origin})"
+        origin = _say("config.key.from_environment") if source == "env" else str(looked_at)
+        received = _say("config.key.received", masked=repr(mask_key(key)), origin=origin)
     if not dotenv:
-        where = "No .env file was read (dotenv=False). Set it in the environment"
+        where = _say("config.key.no_dotenv")
     elif found:
-        where = f"The .env file read was {looked_at}. Fix it there or in the environment"
+        where = _say("config.key.dotenv_read", path=looked_at)
     else:
         example = looked_at.with_name(".env.example")
-        copy = f"copy {example}" if example.is_file() else "see .env.example in the project"
-        where = (f"No .env file was found here or in any folder above. Create {looked_at} "
-                 f"({copy}) or set it in the environment")
-    return (f"{why}, but {KEY_VARIABLE} cannot be used: {problem}{received}. {where} as "
-            f"{KEY_VARIABLE}=sk-… (surrounding spaces and quotes are stripped). Or use the local "
-            f"mock instead: set QWEN_MODE=mock.")
+        copy = (_say("config.key.copy_example", example=example) if example.is_file()
+                else _say("config.key.see_example"))
+        where = _say("config.key.no_dotenv_found", path=looked_at, copy=copy)
+    return _say("config.key.unusable", why=why, variable=KEY_VARIABLE, problem=problem,
+                received=received, where=where)
 
 
 def _mode(raw: str | None, *, has_key: bool) -> Mode:
     mode = (raw or "auto").strip().lower() or "auto"
     if mode not in MODES:
-        raise ConfigError(f"QWEN_MODE={raw!r} is not a mode; use one of {', '.join(MODES)} "
-                          "(auto: live when DASHSCOPE_API_KEY is set, otherwise mock).")
+        raise ConfigError(_say("config.mode_unknown", raw=repr(raw), allowed=", ".join(MODES)))
     if mode == "auto":
         return "live" if has_key else "mock"
     return "live" if mode == "live" else "mock"
@@ -246,8 +253,8 @@ def _mode(raw: str | None, *, has_key: bool) -> Mode:
 def _region(raw: str | None) -> str:
     region = (raw or DEFAULT_REGION).strip().lower() or DEFAULT_REGION
     if region not in REGION_HOSTS:
-        raise ConfigError(f"DASHSCOPE_REGION={raw!r} is not a region this course supports; use "
-                          f"one of {', '.join(REGION_HOSTS)} (the region your key was created in).")
+        raise ConfigError(_say("config.region_unknown", raw=repr(raw),
+                               allowed=", ".join(REGION_HOSTS)))
     return region
 
 
@@ -256,10 +263,7 @@ def _mock_url(raw: str | None, variable: str = "QWEN_MOCK_URL") -> str | None:
     if not url:
         return None
     if not re.fullmatch(r"https?://[^/\s]+", url):
-        raise ConfigError(f"{variable}={raw!r} is not the root URL of a mock; give scheme, "
-                          "host and port only, such as http://10.0.0.5:8765 (the paths "
-                          "/compatible-mode/v1 and /api/v1 are added), or unset it to start a "
-                          "mock inside the kernel.")
+        raise ConfigError(_say("config.mock_url_bad", variable=variable, raw=repr(raw)))
     return url
 
 
@@ -277,14 +281,19 @@ def _live_host(region: str, raw_workspace: str | None) -> str:
     if not workspace:
         return REGION_HOSTS[region]
     if not _WORKSPACE.fullmatch(workspace):
-        raise ConfigError(f"DASHSCOPE_WORKSPACE={raw_workspace!r} is not a workspace id: letters, "
-                          "digits, '-' and '_', up to 64, as the console shows it (or unset it "
-                          "to use the region's shared host).")
+        raise ConfigError(_say("config.workspace_bad", raw=repr(raw_workspace)))
     return workspace_host(workspace, region)
 
 
 _WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """The workspace id the dashscope SDK accepts (``dashscope.set_region``)."""
+
+
+def _lang_or_none(raw: str | None) -> str | None:
+    try:
+        return messages.check_language(raw) if raw and raw.strip() else None
+    except messages.LanguageError:
+        return None  # refused with a message by _lang below
 
 
 def _lang(raw: str | None) -> str:
@@ -305,9 +314,7 @@ def _time_scale(raw: str | None) -> float:
     except ValueError:
         scale = math.nan
     if not (math.isfinite(scale) and 0 < scale <= 100):
-        raise ConfigError(f"QWEN_TIME_SCALE={raw!r} is not a time scale; use a number above 0 "
-                          "and up to 100 (1 = real time, 0.05 = twenty times faster), or unset "
-                          "it.")
+        raise ConfigError(_say("config.time_scale_bad", raw=repr(raw)))
     return scale
 
 
@@ -318,7 +325,17 @@ def _model(raw: str | None, *, live: bool) -> str:
     if live:
         return model
     if models.is_retired(model):
-        raise ConfigError(f"QWEN_MODEL={model!r} was retired on {models.RETIREMENT_DATE} (Alibaba "
-                          f"Cloud's notice, as read in {models.RETIREMENT_READ_ON}); use a "
-                          f"current model such as {', '.join(list(models.CURRENT_MODELS)[:4])}.")
+        raise ConfigError(_say("config.model_retired", model=repr(model),
+                               date=models.RETIREMENT_DATE, read_on=models.RETIREMENT_READ_ON,
+                               models=", ".join(list(models.CURRENT_MODELS)[:4])))
     return model
+
+
+_file_language: contextvars.ContextVar[str | None] = contextvars.ContextVar("lang", default=None)
+"""While settings load: their ``QWEN_LANG`` (``.env`` or ``env``), the language of their errors
+unless ``connect(lang=…)`` chose one."""
+
+
+def _say(key: str, **values: object) -> str:
+    """A catalog message in the kernel's language (or the ``.env``'s, while settings load)."""
+    return messages.say(key, lang=messages.chosen_language() or _file_language.get(), **values)

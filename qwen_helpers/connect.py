@@ -102,7 +102,7 @@ def mock_server(**options: object) -> MockServer:
 
 def status_line(settings: Settings) -> str:
     """``mode=mock · base_url=http://127.0.0.1:8765/compatible-mode/v1 · model=… · key=…``."""
-    url = settings.compatible_base_url or "(not started: call connect())"
+    url = settings.compatible_base_url or messages.say("connect.not_started")
     return (f"mode={settings.mode} · base_url={url} · model={settings.model} · "
             f"key={mask_key(settings.api_key)}")
 
@@ -124,10 +124,8 @@ def mock_pace(settings: Settings, ttft: float = 0.4, tokens_per_second: float = 
 def _check_external_mock(url: str, timeout: float = 5.0) -> None:
     """Raise ConfigError unless the mock at ``url`` answers its health check."""
     if not wait_until_ready(url, timeout):
-        raise ConfigError(f"QWEN_MOCK_URL={url} does not answer {url}/_mock/health within "
-                          f"{timeout:g} s. Ask whoever runs it to start it with `python -m "
-                          "qwen_helpers.mock --host 0.0.0.0 --port 8765`, check the address, or "
-                          "unset QWEN_MOCK_URL to start a mock inside this kernel.")
+        raise ConfigError(messages.say("connect.mock_unreachable", url=url,
+                                       timeout=f"{timeout:g}"))
 
 
 def _with_urls(settings: Settings, compatible: str, native: str) -> Settings:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from .config import REGION_HOSTS, Settings
+from .messages import say
 
 TIMEOUT = 5.0
 """Seconds to wait for the check: longer than a healthy answer, short enough to wait for."""
@@ -43,7 +44,7 @@ def check_service(settings: Settings, timeout: float = TIMEOUT,
         with httpx.Client(timeout=timeout, transport=transport, trust_env=True) as client:
             answer = client.get(url, headers={"Authorization": f"Bearer {settings.api_key}"})
     except httpx.TimeoutException:
-        return ServiceCheck("unreachable", f"no answer within {timeout:g} s")
+        return ServiceCheck("unreachable", say("live.no_answer_within", timeout=f"{timeout:g}"))
     except (httpx.HTTPError, OSError) as exc:
         return ServiceCheck("unreachable", type(exc).__name__)
     if answer.status_code in (401, 403):
@@ -62,25 +63,22 @@ def problem_line(check: ServiceCheck, settings: Settings) -> str | None:
         return None
     host = settings.compatible_base_url.split("/compatible-mode")[0]
     if settings.dotenv_path is None:
-        env = "a .env file at the project's root"
+        env = say("live.env_at_root")
     elif settings.dotenv_found:
         env = str(settings.dotenv_path)
     else:
-        env = f"{settings.dotenv_path} (a new file, beside .env.example)"
-    mock = f"To learn offline instead, put QWEN_MODE=mock in {env} and restart the kernel."
+        env = say("live.env_new", path=settings.dotenv_path)
+    mock = say("live.go_offline", env=env)
     if check.outcome == "unreachable":
-        other = ", ".join(r for r in REGION_HOSTS if r != settings.region)
-        return (f"✗ live mode: {host} did not answer ({check.detail}). Check the network or "
-                f"proxy, and that DASHSCOPE_REGION={settings.region} is your key's region "
-                f"(others: {other}). {mock}")
+        others = ", ".join(r for r in REGION_HOSTS if r != settings.region)
+        return say("live.unreachable", host=host, detail=check.detail, region=settings.region,
+                   others=others, mock=mock)
     if check.outcome == "refused":
-        return (f"✗ live mode: {host} refused the key ({check.detail}). Check DASHSCOPE_API_KEY "
-                f"(a key works only in the region it was created in; DASHSCOPE_REGION="
-                f"{settings.region} now). {mock}")
+        return say("live.refused", host=host, detail=check.detail, region=settings.region,
+                   mock=mock)
     near = [m for m in check.models if m.startswith(settings.model.split("-")[0])][:5]
-    return (f"✗ live mode: the service does not list the model {check.detail!r}. Set QWEN_MODEL "
-            f"to one it lists, such as {', '.join(near or check.models[:5])} "
-            f"({len(check.models)} in all: client.models.list()).")
+    return say("live.model_unlisted", model=repr(check.detail),
+               listed=", ".join(near or check.models[:5]), count=len(check.models))
 
 
 def _code(answer: httpx.Response) -> str:

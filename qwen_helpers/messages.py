@@ -48,6 +48,11 @@ def set_language(lang: str) -> str:
     return _chosen
 
 
+def chosen_language() -> str | None:
+    """The language :func:`set_language` chose (``connect(lang=…)``), or None."""
+    return _chosen
+
+
 def language() -> str:
     """The language messages are written in now: set by :func:`set_language`, else
     ``QWEN_LANG``, else English (an unknown ``QWEN_LANG`` is refused when settings load)."""

@@ -18,6 +18,7 @@ from dashscope.v2 import errors as ds2
 
 from .config import ConfigError
 from .errors import QwenError, to_qwen_error
+from .messages import say
 
 SHORTENED = (openai.APIError, ds2.DashScopeError, QwenError, ConfigError)
 _context: dict[str, str] = {}
@@ -54,11 +55,10 @@ def short_text(error: BaseException) -> list[str]:
     if isinstance(error, ConfigError):
         return lines
     if isinstance(error, NameError):
-        return [*lines, "An earlier cell failed before it could set this name. "
-                + _context.get("note", "")]
+        return [*lines, say("notebook.earlier_cell_failed", note=_context.get("note", ""))]
     reading = error if isinstance(error, QwenError) else to_qwen_error(error)
     if not isinstance(error, QwenError):
-        lines.append(f"What it means: {reading}")
+        lines.append(say("notebook.what_it_means", reading=reading))
     if reading.kind in ("connection", "timeout") and _context.get("note"):
         lines.append(_context["note"])
     return lines
@@ -67,7 +67,7 @@ def short_text(error: BaseException) -> list[str]:
 def _show(shell: Any, etype: type, value: BaseException, tb: Any,
           tb_offset: int | None = None) -> list[str]:
     """IPython's custom-exception hook: show the short text as the cell's error output."""
-    lines = [*short_text(value), "(The full traceback: run %tb in a new cell.)"]
+    lines = [*short_text(value), say("notebook.full_traceback")]
     red, plain = "\x1b[0;31m", "\x1b[0m"
     structured = [f"{red}{lines[0]}{plain}", *lines[1:]]
     shell._showtraceback(etype, value, structured)  # an error output, as a traceback would be

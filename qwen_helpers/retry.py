@@ -149,8 +149,7 @@ class _Loop:
                 exc: BaseException | None = None) -> float | None:
         """None when the attempt succeeded; the wait before the next one; or raise."""
         failure = value if exc is None else exc
-        error = (to_qwen_error(failure, in_stream=exc is not None and raised_while_streaming(exc))
-                 if exc is not None or _failed(value) else None)
+        error = _reading(failure) if exc is not None or _failed(value) else None
         now, number = self.clock(), len(self.attempts) + 1
         if error is None:
             self.attempts.append(Attempt(number, started - self.start, now - started))
@@ -240,7 +239,7 @@ def tenacity_retrying(policy: RetryPolicy = DEFAULT_POLICY, *,
         failure = outcome.exception() if outcome.failed else outcome.result()
         if not (outcome.failed or _failed(failure)):
             return False
-        error = to_qwen_error(failure, in_stream=outcome.failed and raised_while_streaming(failure))
+        error = _reading(failure)
         if error.kind == "unknown":
             return False
         state.qwen_decision = decide(error, state.attempt_number, policy,  # type: ignore[attr-defined]
@@ -249,6 +248,15 @@ def tenacity_retrying(policy: RetryPolicy = DEFAULT_POLICY, *,
 
     return tenacity.Retrying(retry=should_retry, stop=tenacity.stop_never, sleep=sleep,
                              wait=lambda state: state.qwen_decision.wait, reraise=True)
+
+
+def _reading(failure: Any) -> QwenError:
+    """The failure's QwenError; a connection lost while an SDK read a stream is a ``stream``."""
+    error = to_qwen_error(failure)
+    if error.kind in ("connection", "timeout") and isinstance(failure, BaseException) \
+            and raised_while_streaming(failure):
+        error = to_qwen_error(error, in_stream=True)
+    return error
 
 
 def _failed(value: Any) -> bool:

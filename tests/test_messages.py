@@ -14,9 +14,10 @@ from qwen_helpers.exercises import check_reading
 
 
 @pytest.fixture(autouse=True)
-def _english_afterwards():
+def _no_language_chosen_afterwards(monkeypatch):
+    monkeypatch.setattr(messages, "_chosen", None)
     yield
-    messages.set_language("en")
+    messages._chosen = None
 
 
 def test_every_message_has_both_languages_with_the_same_fields():
@@ -281,3 +282,45 @@ def test_the_wiretap_and_the_secrets_scan_speak_the_kernels_language(capsys, tmp
     assert capsys.readouterr() == ("files scanned: 1; findings: 0\n", "note: "
                                    "QWEN_TEST_UNSET_VARIABLE is not set in the environment or "
                                    ".env; not looked for\n")
+
+
+def test_settings_errors_speak_the_language_of_their_settings_or_of_connect(tmp_path):
+    """QWEN_LANG in the same .env decides; connect(lang=…) decides over it."""
+    from fakes import fake_key
+
+    bad = {"DASHSCOPE_API_KEY": "sk-short", "QWEN_LANG": "zh"}
+    with pytest.raises(ConfigError) as raised:
+        load_settings(bad, dotenv=False)
+    text = str(raised.value)
+    assert text.startswith("设置了 API Key，所以 QWEN_MODE=auto 选择了在线模式，但 "
+                           "DASHSCOPE_API_KEY 无法使用：'sk-' 之后至少要有 16 个字母")
+    assert "QWEN_MODE=mock" in text and "sk-short" not in text
+    (tmp_path / ".env").write_text("QWEN_LANG=zh\nQWEN_MODE=fast\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="不是有效的模式"):
+        load_settings({}, start=tmp_path)
+    messages.set_language("en")  # as connect(lang="en") does: the kernel's choice wins
+    with pytest.raises(ConfigError, match="is not a mode"):
+        load_settings({}, start=tmp_path)
+    key = fake_key()
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"DASHSCOPE_API_KEY": key + " x", "QWEN_MODE": "live"}, dotenv=False)
+    assert key not in str(raised.value) and "contains whitespace" in str(raised.value)
+
+
+def test_the_live_check_and_the_short_notebook_error_speak_the_kernels_language():
+    import httpx
+    import openai
+
+    from qwen_helpers.live import ServiceCheck, problem_line
+    from qwen_helpers.notebook_errors import short_text
+
+    settings = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32}, dotenv=False)
+    english = problem_line(ServiceCheck("refused", "HTTP 401 InvalidApiKey"), settings)
+    assert english.startswith("✗ live mode: https://dashscope.aliyuncs.com refused the key")
+    failure = openai.APIConnectionError(request=httpx.Request("POST", "http://x"))
+    assert short_text(failure)[1].startswith("What it means: connection")
+    messages.set_language("zh")
+    chinese = problem_line(ServiceCheck("refused", "HTTP 401 InvalidApiKey"), settings)
+    assert chinese.startswith("✗ 在线模式：https://dashscope.aliyuncs.com 拒绝了这个 API Key")
+    assert "QWEN_MODE=mock" in chinese and "重启内核" in chinese
+    assert short_text(failure)[1].startswith("含义：connection：Connection error. 完全没有收到响应")
