@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,9 +69,23 @@ def load_body(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Rejected(BODY_INVALID) from None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or (_SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(body)):
         raise Rejected(BODY_INVALID)
     return body
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+"""A ``\\uD800``–``\\uDFFF`` escape: only then can a parsed body hold half a character."""
+
+
+def _has_lone_surrogate(body: dict[str, Any]) -> bool:
+    """True when an escape left half of a UTF-16 pair, which is no text (RFC 8259 §8.2): the
+    service cannot read it either, so it is the "body invalid" 400 (its wording UNCONFIRMED)."""
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _no_constant(name: str) -> None:

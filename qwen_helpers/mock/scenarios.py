@@ -22,14 +22,21 @@ item                what the request gets
 ``malformed[:N]``   a stream's chunk N+1 (default 2) is not JSON; a non-stream body is not JSON
 ``error[:N]``       after N chunks (default 1) the stream carries the service's in-band error:
                     ``event:error`` (native) or ``data: {"error": …}`` (compatible)
-``ITEM*K``          the item K times, e.g. ``429*3,200``
+``ITEM*K``          the item K times (K from 1), e.g. ``429*3,200``
 ==================  ===============================================================================
+
+A sequence holds 1 to :data:`MAX_ITEMS` items once expanded; anything else is refused (a 400
+that says what is allowed) before it is expanded. The mock remembers the place of at most
+:data:`MAX_POSITIONS` key-and-sequence pairs (the least recently used is forgotten: it starts
+over) and at most :data:`MAX_DEFAULTS` keys' defaults.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from .errors import CATALOG
@@ -38,6 +45,11 @@ FAULTS = {"drop": None, "stall": 30.0, "cut": 2, "freeze": 2, "malformed": 2, "e
 """Named faults and the default of their argument."""
 MAX_STALL_SECONDS = 600.0
 MAX_ITEMS = 1000
+"""Items of one sequence, once ``*K`` is expanded."""
+MAX_POSITIONS = 4096
+"""Key-and-sequence pairs whose place the mock remembers (least recently used forgotten)."""
+MAX_DEFAULTS = 256
+"""Keys that may have a default sequence at once (``POST /_mock/scenario``)."""
 
 _ITEM = re.compile(r"^(?P<name>[a-z]+|\d{3})(?:[:/](?P<arg>[A-Za-z0-9_.]+))?(?:\*(?P<times>\d+))?$")
 
@@ -67,9 +79,13 @@ def parse(sequence: str) -> list[Step]:
         match = _ITEM.match(raw)
         if not match:
             raise ValueError(f"scenario item {raw[:40]!r} is not understood; {_ALLOWED}")
-        steps.extend([_step(raw, match["name"], match["arg"])] * int(match["times"] or 1))
-        if len(steps) > MAX_ITEMS:
+        times = match["times"]
+        count = int(times) if times and len(times) <= 6 else (1 if not times else MAX_ITEMS + 1)
+        if count < 1:
+            raise ValueError(f"scenario item {raw[:40]!r}: *K repeats the item K times, K from 1")
+        if len(steps) + count > MAX_ITEMS:  # checked before the list is built
             raise ValueError(f"a scenario may hold at most {MAX_ITEMS} items")
+        steps.extend([_step(raw, match["name"], match["arg"])] * count)
     return steps
 
 
@@ -98,9 +114,11 @@ def _step(raw: str, name: str, arg: str | None) -> Step:
         value = float(arg) if name == "stall" else int(arg)
     except ValueError:
         raise ValueError(f"scenario item {raw!r}: {arg!r} is not a number") from None
-    if value < 0 or (name == "stall" and value > MAX_STALL_SECONDS):
+    if name == "stall" and not (math.isfinite(value) and 0 <= value <= MAX_STALL_SECONDS):
         raise ValueError(f"scenario item {raw!r}: the argument must be 0 to "
-                         f"{MAX_STALL_SECONDS:g}" if name == "stall" else "at least 0")
+                         f"{MAX_STALL_SECONDS:g}")
+    if value < 0 or value > MAX_ITEMS:
+        raise ValueError(f"scenario item {raw!r}: the argument must be 0 to {MAX_ITEMS}")
     return Step(name, arg=value)
 
 
@@ -111,7 +129,7 @@ class ScenarioBook:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._positions: dict[tuple[str, str, str], int] = {}
+        self._positions: OrderedDict[tuple[str, str, str], int] = OrderedDict()
         self._defaults: dict[str, str] = {}
         self._followed: dict[str, str] = {}
         """Defaults copied from another mock (``follow.py``); this mock's own come first."""
@@ -122,10 +140,14 @@ class ScenarioBook:
         target = key or self.ALL_KEYS
         with self._lock:
             if steps:
+                if target not in self._defaults and len(self._defaults) >= MAX_DEFAULTS:
+                    raise ValueError(f"at most {MAX_DEFAULTS} keys may have a default at once; "
+                                     'clear one first (send its key with "sequence": "")')
                 self._defaults[target] = sequence
             else:
                 self._defaults.pop(target, None)
-            self._positions = {k: v for k, v in self._positions.items() if k[1] != target}
+            self._positions = OrderedDict((k, v) for k, v in self._positions.items()
+                                          if k[1] != target)
         return steps
 
     def follow(self, defaults: dict[str, str]) -> None:
@@ -141,8 +163,8 @@ class ScenarioBook:
             changed = {k for k in set(valid) | set(self._followed)
                        if valid.get(k) != self._followed.get(k)}
             self._followed = valid
-            self._positions = {k: v for k, v in self._positions.items()
-                               if k[1] not in {f"followed:{c}" for c in changed}}
+            self._positions = OrderedDict((k, v) for k, v in self._positions.items()
+                                          if k[1] not in {f"followed:{c}" for c in changed})
 
     def defaults(self) -> dict[str, str]:
         with self._lock:
@@ -161,9 +183,13 @@ class ScenarioBook:
             if not sequence:
                 return None
             steps = parse(sequence)
+            if not steps:
+                raise ValueError(f"the scenario {sequence[:40]!r} holds no item; {_ALLOWED}")
             slot = (key, source, sequence)
-            position = self._positions.get(slot, 0)
-            self._positions[slot] = position + 1
+            position = self._positions.pop(slot, 0)
+            self._positions[slot] = position + 1  # now the most recently used
+            while len(self._positions) > MAX_POSITIONS:
+                self._positions.popitem(last=False)
             return steps[position % len(steps)]
 
     def _default_for(self, key: str) -> tuple[str, str | None]:

@@ -1,0 +1,99 @@
+"""The defects an outside hostile run found in the mock (issue 13): each answered as a 4xx.
+
+Raw HTTP, because the SDKs refuse most of these inputs before sending them.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import httpx
+import pytest
+
+from qwen_helpers.mock import DEMO_KEY
+from qwen_helpers.mock.scenarios import MAX_DEFAULTS, MAX_ITEMS, MAX_POSITIONS, ScenarioBook, parse
+
+CHAT = "/compatible-mode/v1/chat/completions"
+NATIVE = "/api/v1/services/aigc/text-generation/generation"
+AUTH = {"Authorization": f"Bearer {DEMO_KEY}", "Content-Type": "application/json"}
+
+
+def post(mock, path: str, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.post(mock.url + path, content=body, headers={**AUTH, **(headers or {})},
+                      timeout=10)
+
+
+# -- item 1: a lone surrogate escape is invalid input, not a server error ----------------------
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])
+def test_a_lone_surrogate_is_a_400_in_the_dialects_shape(mock, path, stream):
+    message = '[{"role": "user", "content": "\\ud800"}]'
+    if path == CHAT:
+        body = f'{{"model": "qwen-plus", "stream": {str(stream).lower()}, "messages": {message}}}'
+        headers = {}
+    else:
+        body = (f'{{"model": "qwen-plus", "input": {{"messages": {message}}}, '
+                f'"parameters": {{"result_format": "message"}}}}')
+        headers = {"X-DashScope-SSE": "enable"} if stream else {}
+    answer = post(mock, path, body.encode(), headers)
+    assert answer.status_code == 400, answer.text[:300]
+    assert answer.headers["content-type"].startswith("application/json")
+    not_json = post(mock, path, b"{not json", headers)  # the service's "body invalid" answer
+    error, expected = answer.json(), not_json.json()
+    assert error["request_id"] == answer.headers["x-request-id"]
+    error.pop("request_id"), expected.pop("request_id")
+    assert error == expected
+
+
+# -- item 2: a bad scenario is refused before it is expanded --------------------------------
+
+@pytest.mark.parametrize("sequence", [",", ",,", "429*0", "429*100000000", "429*1000000000000",
+                                      "429*10^12", "stall:nan", "stall:inf", "stall:-1",
+                                      "cut:99999999999999999999", f"200*{MAX_ITEMS + 1}"])
+def test_a_bad_scenario_is_a_400_that_says_what_is_allowed(mock, sequence):
+    tracemalloc.start()
+    try:
+        answer = post(mock, CHAT, b'{"model": "qwen-plus", "messages": [{"role": "user", '
+                                  b'"content": "hi"}]}', {"X-Mock-Scenario": sequence})
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 400, answer.text[:300]
+    assert "scenario" in answer.text
+    assert peak < 50 * 1024 * 1024  # the list of a hundred million items is never built
+
+
+def test_the_parser_checks_the_count_before_building_the_list():
+    with pytest.raises(ValueError, match="at most"):
+        parse("429*100000000")
+    with pytest.raises(ValueError, match="K from 1"):
+        parse("429*0")
+    assert len(parse(f"429*{MAX_ITEMS}")) == MAX_ITEMS
+
+
+# -- item 9: bounded state -----------------------------------------------------------------
+
+def test_the_places_remembered_are_bounded():
+    book = ScenarioBook()
+    for number in range(MAX_POSITIONS + 500):  # each value a new place, as a fuzzer sends
+        book.next_step(f"key-{number}", "200,429")
+    assert len(book._positions) == MAX_POSITIONS
+    assert str(book.next_step("k", "429,200")) == "429"  # a sequence still plays in order
+    assert str(book.next_step("k", "429,200")) == "200"
+
+
+def test_default_scenarios_are_bounded_and_clearing_makes_room(mock):
+    for number in range(MAX_DEFAULTS):
+        answer = httpx.post(mock.url + "/_mock/scenario",
+                            json={"key": f"k{number}", "sequence": "429"}, timeout=10)
+        assert answer.status_code == 200
+    refused = httpx.post(mock.url + "/_mock/scenario", json={"key": "one-more", "sequence": "429"},
+                         timeout=10)
+    assert refused.status_code == 400 and "at most" in refused.json()["error"]
+    assert httpx.post(mock.url + "/_mock/scenario", json={"key": "k0", "sequence": "503"},
+                      timeout=10).status_code == 200  # a key that has one may change it
+    assert httpx.post(mock.url + "/_mock/scenario", json={"key": "k1", "sequence": ""},
+                      timeout=10).status_code == 200
+    assert httpx.post(mock.url + "/_mock/scenario", json={"key": "one-more", "sequence": "429"},
+                      timeout=10).status_code == 200
