@@ -5,6 +5,7 @@ Raw HTTP, because the SDKs refuse most of these inputs before sending them.
 
 from __future__ import annotations
 
+import logging
 import tracemalloc
 
 import httpx
@@ -97,3 +98,47 @@ def test_default_scenarios_are_bounded_and_clearing_makes_room(mock):
                       timeout=10).status_code == 200
     assert httpx.post(mock.url + "/_mock/scenario", json={"key": "one-more", "sequence": "429"},
                       timeout=10).status_code == 200
+
+
+# -- item 5: the non-stream cut sends part of the body, then closes ---------------------------
+
+@pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])
+def test_a_non_stream_cut_sends_half_the_body_and_says_so_in_the_log(mock, path, caplog):
+    import http.client
+    from urllib.parse import urlsplit
+
+    body = (b'{"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}'
+            if path == CHAT else b'{"model": "qwen-plus", "input": {"messages": [{"role": '
+            b'"user", "content": "hi"}]}, "parameters": {"result_format": "message"}}')
+    where = urlsplit(mock.url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    connection.request("POST", path, body, {**AUTH, "X-Mock-Scenario": "cut"})
+    answer = connection.getresponse()
+    assert answer.status == 200
+    promised = int(answer.headers["Content-Length"])
+    with pytest.raises(http.client.IncompleteRead) as cut:
+        answer.read()
+    connection.close()
+    assert 0 < len(cut.value.partial) < promised  # part of the answer, not nothing like drop
+    entry = mock.requests()[-1]
+    assert entry["status"] == 200 and entry["outcome"] == "cut"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no traceback logged
+
+
+# -- item 8: a client that hangs up mid-stream is logged as such ------------------------------
+
+def test_a_client_that_hangs_up_mid_stream_is_logged(mock):
+    import time
+
+    from qwen_helpers.mock.pace import HEADER as PACE
+
+    body = (b'{"model": "qwen-plus", "stream": true, '
+            b'"messages": [{"role": "user", "content": "hi"}]}')
+    with httpx.Client(timeout=10) as client, client.stream(
+            "POST", mock.url + CHAT, content=body,
+            headers={**AUTH, PACE: "ttft=0,tps=5"}) as answer:
+        next(answer.iter_raw())  # the first chunk, then the client goes away
+    deadline = time.monotonic() + 5
+    while mock.requests()[-1].get("outcome") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert mock.requests()[-1]["outcome"] == "client closed"

@@ -100,20 +100,21 @@ def _complete(request: web.Request, chat_request: ChatRequest, result: Answer,
     if step and step.kind == "malformed":
         body = body[: len(body) // 2]
     if step and step.kind == "cut":
-        request[CALL].entry["status"] = 200
+        request[CALL].entry.update(status=200, outcome="cut")
         return _CutResponse(body, headers_for(request, "application/json"))
     return respond(request, 200, body)
 
 
-class _CutResponse(web.Response):
-    """A 200 whose body stops half-way: the connection closes under the client."""
+class _CutResponse(web.StreamResponse):
+    """A 200 that promises the whole body (``Content-Length``) and sends half of it: the
+    connection closes under the client. (A ``web.Response`` sets its own length.)"""
 
     def __init__(self, body: bytes, headers: dict[str, str]) -> None:
         super().__init__(status=200, headers=headers)
         self._full = body
+        self.content_length = len(body)
 
     async def prepare(self, request: web.BaseRequest):
-        self.content_length = len(self._full)
         writer = await super().prepare(request)
         await self.write(self._full[: len(self._full) // 2])
         request.transport.close()
@@ -169,6 +170,9 @@ async def _stream(request: web.Request, chat_request: ChatRequest, result: Answe
         await response.write_eof()
     except (ConnectionResetError, ConnectionError):
         entry["outcome"] = "client closed"
+    except asyncio.CancelledError:  # aiohttp cancels the handler when the client hangs up
+        entry["outcome"] = "client closed"
+        raise
     finally:
         state.active_streams -= 1
     return response
