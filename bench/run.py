@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import concurrency_speedup
+import large_request
 import mock_throughput
 import sdk_overhead
 import startup
@@ -36,6 +37,7 @@ def benchmarks(quick: bool, suite: bool) -> list[tuple[str, Callable[[], Section
         ("timing fidelity", lambda: timing_fidelity.run(1 if quick else 5)),
         ("concurrency", lambda: concurrency_speedup.run(8 if quick else 24,
                                                         0.05 if quick else 0.2)),
+        ("large request", lambda: large_request.run(1 if quick else 3)),
     ]
     if suite:
         items.append(("test suite", suite_times.run))

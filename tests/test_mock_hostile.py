@@ -5,6 +5,7 @@ Raw HTTP, because the SDKs refuse most of these inputs before sending them.
 
 from __future__ import annotations
 
+import json
 import logging
 import tracemalloc
 
@@ -142,3 +143,23 @@ def test_a_client_that_hangs_up_mid_stream_is_logged(mock):
     while mock.requests()[-1].get("outcome") is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert mock.requests()[-1]["outcome"] == "client closed"
+
+
+# -- item 3: a huge prompt is refused by the cheap check, off the event loop ------------------
+
+@pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])
+def test_a_15_mb_prompt_gets_the_services_input_length_400(mock, path, monkeypatch):
+    from qwen_helpers.mock import answers
+
+    counted: list[int] = []
+    real = answers.count_prompt
+    monkeypatch.setattr(answers, "count_prompt",
+                        lambda messages, tools=None: counted.append(1) or real(messages, tools))
+    text = "数据块 chunk-7 " * (15 * 1024 * 1024 // 20)  # 15 MB, no prompt a model could take
+    messages = [{"role": "user", "content": text}]
+    body = ({"model": "qwen-plus", "messages": messages} if path == CHAT else
+            {"model": "qwen-plus", "input": {"messages": messages}, "parameters": {}})
+    answer = post(mock, path, json.dumps(body, ensure_ascii=False).encode())
+    assert answer.status_code == 400
+    assert "Range of input length should be [1, 98304]" in answer.text
+    assert counted == []  # refused before the whole prompt was counted

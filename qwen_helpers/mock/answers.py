@@ -47,6 +47,33 @@ def _cached_tokens(text: str) -> tuple[int, ...]:
     return tuple(_encoding().encode(text, disallowed_special=()))
 
 
+LARGE_PROMPT_CHARS = 200_000
+"""Prompts longer than this are first checked against the model's limit in slices."""
+_SLICE_CHARS = 65_536
+
+
+def prompt_over(messages: list[dict[str, Any]], limit: int) -> bool:
+    """True when the messages' text surely holds more than ``limit`` tokens.
+
+    Counted slice by slice, stopping as soon as the count passes the limit: a 15 MB prompt costs
+    the first few hundred KB of counting, not all of it (the tokenizer's memory and time grow
+    with the text). A prompt under :data:`LARGE_PROMPT_CHARS` gives False: its exact count
+    (:func:`count_prompt`) decides.
+    """
+    texts = [m.get("content") for m in messages]
+    texts = [text for text in texts if isinstance(text, str)]
+    if sum(len(text) for text in texts) <= LARGE_PROMPT_CHARS:
+        return False
+    count = 0
+    for text in texts:
+        for start in range(0, len(text), _SLICE_CHARS):
+            count += len(_encoding().encode(text[start:start + _SLICE_CHARS],
+                                            disallowed_special=()))
+            if count > limit:
+                return True
+    return False
+
+
 def count_prompt(messages: list[dict[str, Any]], tools: Any = None) -> int:
     """Input tokens of a chat: each message in the chat template, plus the reply's opening."""
     total = 3  # <|im_start|>assistant\n

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from ..models import CURRENT_MODELS
 from . import errors, wire
 from . import pace as pacing
-from .answers import Answer, answer
+from .answers import Answer, answer, prompt_over
 from .requests import ChatRequest, Rejected, load_body, parse_compatible, parse_native
 from .responses import error_response, headers_for, respond, status_response
 from .scenarios import Step
 from .state import CALL, EPOCH, STATE
+
+T = TypeVar("T")
 
 
 async def list_models(request: web.Request) -> web.Response:
@@ -47,10 +51,13 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return await forward(request, raw)
     native_stream = (request.headers.get("X-DashScope-SSE", "").lower() == "enable"
                      or "text/event-stream" in request.headers.get("Accept", ""))
-    try:
+    def parse() -> ChatRequest:
         body = load_body(raw)
-        chat_request = (parse_compatible(body) if entry["dialect"] == "compatible"
-                        else parse_native(body, native_stream))
+        return (parse_compatible(body) if entry["dialect"] == "compatible"
+                else parse_native(body, native_stream))
+
+    try:
+        chat_request = await _off_the_loop(len(raw), parse)
     except Rejected as rejected:
         if step and step.kind == "status" and step.status != 200:
             return status_response(request, step, rejected.model)
@@ -61,9 +68,12 @@ async def chat(request: web.Request) -> web.StreamResponse:
     if step and step.kind == "drop":
         request.transport.close()
         return web.Response(status=500)
-    result = answer(chat_request, state.recordings)
-    entry["recording"] = result.recording
     limit = CURRENT_MODELS[chat_request.model].max_input_tokens
+    if await _off_the_loop(len(raw), prompt_over, chat_request.messages, limit):
+        return error_response(request, errors.invalid_parameter(
+            f"Range of input length should be [1, {limit}]"))
+    result = await _off_the_loop(len(raw), answer, chat_request, state.recordings)
+    entry["recording"] = result.recording
     if result.input_tokens > limit:
         return error_response(request, errors.invalid_parameter(
             f"Range of input length should be [1, {limit}]"))
@@ -81,6 +91,18 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return await _stream(request, chat_request, result, step, pace)
     await _pause(pace.ttft + result.output_tokens / pace.tokens_per_second)
     return _complete(request, chat_request, result, step)
+
+
+OFF_THE_LOOP_BYTES = 256 * 1024
+"""Bodies larger than this are read and answered in a worker thread, so that one large request
+does not hold up every other client (the health check included) while it is parsed and counted."""
+
+
+async def _off_the_loop(size: int, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)``: in a worker thread for a large body, else here (a thread costs more)."""
+    if size > OFF_THE_LOOP_BYTES:
+        return await asyncio.to_thread(work, *args)
+    return work(*args)
 
 
 async def _pause(seconds: float) -> None:
