@@ -163,3 +163,17 @@ def test_a_15_mb_prompt_gets_the_services_input_length_400(mock, path, monkeypat
     assert answer.status_code == 400
     assert "Range of input length should be [1, 98304]" in answer.text
     assert counted == []  # refused before the whole prompt was counted
+
+
+# -- item 9: a connection that sends nothing is closed after the idle time --------------------
+
+def test_a_silent_connection_is_closed_after_the_idle_time():
+    import socket
+    from urllib.parse import urlsplit
+
+    from qwen_helpers.mock import MockServer
+
+    with MockServer(idle_timeout=0.5) as mock:
+        where = urlsplit(mock.url)
+        with socket.create_connection((where.hostname, where.port), timeout=10) as silent:
+            assert silent.recv(1) == b""  # closed by the mock (our 10 s time-out would raise)

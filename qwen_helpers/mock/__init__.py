@@ -15,6 +15,12 @@ and the mock's own control endpoints:
 - ``GET``/``POST /_mock/scenario`` — a key's default fault sequence (see :mod:`.scenarios`).
 - ``GET /_mock/health`` — readiness.
 
+Bounds, so that no client can grow the mock's memory or hold it up: the request log keeps the
+last 10,000 entries; scenarios hold at most 1,000 items, their places 4,096 key-and-sequence
+pairs and the keys' defaults 256 keys (:mod:`.scenarios`); a body over 16 MiB is the service's
+413; a large body is read and counted in a worker thread; a connection silent for 75 s
+(``--idle-timeout``), before its first request or between two, is closed.
+
 Keys: ``mock-key-valid`` is the demo key; the teaching keys for each branch of the
 authentication flow are listed in :mod:`.keys`. Faults: the ``X-Mock-Scenario`` header, e.g.
 ``429,429,200`` (see :mod:`.scenarios`).
@@ -102,7 +108,8 @@ class MockServer:
 
                 install(app, self.follow, self.follow_every)
             self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
-                                         shutdown_timeout=0.5)
+                                         shutdown_timeout=0.5,
+                                         keepalive_timeout=self.config.idle_timeout)
             loop.run_until_complete(self._runner.setup())
             quiet_parse_errors(self._runner)
             site = web.TCPSite(self._runner, self.host, self.port)

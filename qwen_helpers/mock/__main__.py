@@ -36,6 +36,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="record mode: forward to this base URL with the caller's key")
     parser.add_argument("--record-to", type=Path, default=Path("recordings"),
                         help="where record mode saves recordings (default: ./recordings)")
+    parser.add_argument("--idle-timeout", type=float, default=75.0,
+                        help="seconds before a silent connection is closed")
     parser.add_argument("--random-ids", action="store_true",
                         help="random request ids and real timestamps")
     args = parser.parse_args(argv)
@@ -61,13 +63,15 @@ def config_from(args: argparse.Namespace) -> MockConfig:
         ttft=args.ttft, tokens_per_second=args.tokens_per_second, rpm=args.rpm, tpm=args.tpm,
         recordings=base.recordings + tuple(args.recordings), upstream=args.record,
         record_to=args.record_to if args.record else None, deterministic=not args.random_ids,
+        idle_timeout=args.idle_timeout,
     )
 
 
 async def serve(args: argparse.Namespace) -> None:
     """Serve until cancelled (Ctrl-C or SIGTERM)."""
-    runner = web.AppRunner(create_app(config_from(args)), handler_cancellation=True,
-                           access_log=None, shutdown_timeout=1.0)
+    config = config_from(args)
+    runner = web.AppRunner(create_app(config), handler_cancellation=True, access_log=None,
+                           shutdown_timeout=1.0, keepalive_timeout=config.idle_timeout)
     await runner.setup()
     quiet_parse_errors(runner)
     try:

@@ -51,6 +51,9 @@ class MockConfig:
     """Record mode: forward to this base URL (``https://dashscope.aliyuncs.com``)."""
     deterministic: bool = True
     log_size: int = 10_000
+    idle_timeout: float = 75.0
+    """Seconds a connection may stay silent — before its first request or between two — before
+    the mock closes it (aiohttp's ``keepalive_timeout``; a stream being sent is not idle)."""
 
     def __post_init__(self) -> None:
         """Refuse a configuration the mock cannot serve, before it starts (gate M7)."""
@@ -63,7 +66,9 @@ class MockConfig:
                  ("rpm", self.rpm >= 1, "1 or more"), ("tpm", self.tpm >= 1, "1 or more"),
                  ("rate_window", self.rate_window > 0 and finite(self.rate_window), "above 0"),
                  ("max_body_bytes", self.max_body_bytes >= 1, "1 or more"),
-                 ("log_size", self.log_size >= 1, "1 or more"))
+                 ("log_size", self.log_size >= 1, "1 or more"),
+                 ("idle_timeout", 0 < self.idle_timeout <= 3600 and finite(self.idle_timeout),
+                  "above 0, up to 3600 s"))
         wrong = [f"{name}={getattr(self, name)!r} (allowed: {allowed})"
                  for name, ok, allowed in rules if not ok]
         if wrong:
