@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -56,3 +57,12 @@ def restored_sdk_state(monkeypatch):
 @pytest.fixture
 def key() -> str:
     return DEMO_KEY
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    """A folder for planted keys, deleted afterwards: the end-of-run sweep must not find them."""
+    folder = tmp_path / "planted"
+    folder.mkdir()
+    yield folder
+    shutil.rmtree(folder)

@@ -16,7 +16,6 @@ import logging
 import os
 import pkgutil
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -31,6 +30,7 @@ import httpx
 import openai
 import pytest
 from dashscope import Generation
+from fakes import fake_key
 
 import qwen_helpers
 from qwen_helpers.clients import dashscope_client, generation_kwargs, openai_client
@@ -43,20 +43,6 @@ ROOT = Path(__file__).resolve().parent.parent
 HELLO = [{"role": "user", "content": "你好"}]
 CHAT = "/compatible-mode/v1/chat/completions"
 NATIVE = "/api/v1/services/aigc/text-generation/generation"
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    """A folder for planted keys, deleted afterwards: the end-of-run sweep must not find them."""
-    folder = tmp_path / "planted"
-    folder.mkdir()
-    yield folder
-    shutil.rmtree(folder)
-
-
-def canary() -> str:
-    """A fresh key of the real shape, made at run time so no file holds one."""
-    return "sk-" + secrets.token_hex(16)
 
 
 def leaked(text: str, key: str) -> list[str]:
@@ -116,7 +102,7 @@ def plant(folder: Path, key: str) -> dict[str, Path]:
 
 
 def test_the_scanner_finds_a_canary_planted_in_each_of_twelve_kinds_of_file(scratch, gate_run):
-    key = canary()
+    key = fake_key()
     planted = plant(scratch, key)
     report = Scanner([key]).scan([scratch])
     flagged = {Path(f.path) for f in report.findings}
@@ -129,14 +115,14 @@ def test_the_scanner_finds_a_canary_planted_in_each_of_twelve_kinds_of_file(scra
 
 
 def test_a_masked_key_is_not_a_finding(scratch):
-    key = canary()
+    key = fake_key()
     plant(scratch, mask_key(key))
     assert Scanner([key]).scan([scratch]).findings == []
 
 
 def test_a_project_scan_sees_new_files_but_not_the_ignored_env(scratch):
     """``project_files`` is what git would commit: a ``.env copy`` is, ``.env`` is not."""
-    key = canary()
+    key = fake_key()
     plant(scratch, key)
     (scratch / ".env").write_text(f"DASHSCOPE_API_KEY={key}\n")
     (scratch / ".gitignore").write_text((ROOT / ".gitignore").read_text())
@@ -148,7 +134,7 @@ def test_a_project_scan_sees_new_files_but_not_the_ignored_env(scratch):
 
 def test_key_shapes_and_long_bearer_tokens_are_found_without_knowing_the_key():
     scanner = Scanner()
-    shapes = {canary(): "dashscope-key", "sk-sp-" + secrets.token_hex(16): "dashscope-key",
+    shapes = {fake_key(): "dashscope-key", "sk-sp-" + secrets.token_hex(16): "dashscope-key",
               "Bearer " + secrets.token_urlsafe(24): "bearer"}
     for text, rule in shapes.items():
         assert [f.rule for f in scanner.scan_text(f"x={text};", "t")] == [rule]
@@ -159,7 +145,7 @@ def test_key_shapes_and_long_bearer_tokens_are_found_without_knowing_the_key():
 
 def test_the_command_line_reads_the_key_from_the_environment_and_never_prints_it(
         scratch, monkeypatch, capsys):
-    key = canary()
+    key = fake_key()
     (scratch / "out.txt").write_text(f"oops {key}")
     monkeypatch.setenv("MY_KEY_FOR_THE_SCAN", key)
     monkeypatch.chdir(scratch)
@@ -212,7 +198,7 @@ def live_settings(key: str, mock: MockServer):
 
 
 def test_settings_and_clients_show_the_key_masked(mock):
-    key = canary()
+    key = fake_key()
     settings = live_settings(key, mock)
     assert mask_key(key) in str(settings) and not leaked(shown(settings), key)
     for client in (openai_client(settings), dashscope_client(settings),
@@ -260,7 +246,7 @@ def error_instances(key: str) -> dict[type, BaseException]:
 
 
 def test_every_error_type_shows_the_key_masked():
-    key = canary()
+    key = fake_key()
     instances = error_instances(key)
     missing = every_error_type() - set(instances)
     assert not missing, f"add an instance of {sorted(c.__qualname__ for c in missing)} here"
@@ -270,7 +256,7 @@ def test_every_error_type_shows_the_key_masked():
 
 def test_sdk_errors_of_a_401_and_a_refused_connection_never_show_the_key(mock):
     """The rendered traceback of each stack's 401 and connection error, raw and converted."""
-    key = canary()
+    key = fake_key()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
@@ -374,7 +360,7 @@ def raw_post(port: int, path: str, authorization: bytes) -> tuple[int, bytes]:
                                      "no space", "unknown key", "tab", "trailing space",
                                      "two keys", "other region", "basic", "huge"])
 def test_hostile_authorization_is_401_and_never_echoed(mock, path, variant):
-    key = canary()
+    key = fake_key()
     value = {"empty": b"", "scheme only": b"Bearer", "wrong scheme": b"Token " + key.encode(),
              "lower case": b"bearer " + key.encode(), "no space": b"Bearer" + key.encode(),
              "unknown key": b"Bearer " + key.encode(), "tab": b"Bearer\t" + key.encode(),
@@ -395,7 +381,7 @@ def test_hostile_authorization_is_401_and_never_echoed(mock, path, variant):
 
 def test_a_key_with_a_line_break_never_reaches_the_mock_and_the_sdks_say_so(mock, caplog):
     caplog.set_level(logging.DEBUG)
-    key = canary()
+    key = fake_key()
     with pytest.raises(httpx.LocalProtocolError):  # h11 refuses a header with a line break
         httpx.post(mock.compatible_base_url + "/chat/completions", json=BODIES[CHAT],
                    headers={"Authorization": f"Bearer {key}\n"})

@@ -12,29 +12,14 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import secrets
-import shutil
 from pathlib import Path
 
 import pytest
+from fakes import fake_key
 
 from qwen_helpers.secrets_scan import Scanner, main
 
 ENVIRONMENT_VARIABLE = "QWEN_TEST_PLANTED_KEY"
-
-
-@pytest.fixture
-def scratch(tmp_path):
-    """A folder for planted keys, deleted afterwards: the end-of-run sweep must not find them."""
-    folder = tmp_path / "planted"
-    folder.mkdir()
-    yield folder
-    shutil.rmtree(folder)
-
-
-def canary() -> str:
-    """A fresh key of the real shape, made at run time so no file holds one."""
-    return "sk-" + secrets.token_hex(16)
 
 
 def longest_run(text: str, key: str) -> int:
@@ -80,7 +65,7 @@ LEAKS = {
 @pytest.mark.parametrize("case", LEAKS)
 def test_no_output_line_holds_more_than_8_characters_of_the_key(
         scratch, capsys, monkeypatch, case, told):
-    key = canary()
+    key = fake_key()
     name, text = LEAKS[case](key)
     (scratch / name).write_text(text, encoding="utf-8")
     status, out = scan_output(scratch, key if told else None, capsys, monkeypatch)
@@ -91,7 +76,7 @@ def test_no_output_line_holds_more_than_8_characters_of_the_key(
 
 
 def test_a_finding_is_the_file_the_line_the_kind_and_the_masked_key(scratch):
-    key = canary()
+    key = fake_key()
     (scratch / "log.txt").write_text(f"first line\nsending {key} now\n")
     [finding] = Scanner([key]).scan([scratch]).findings
     assert str(finding) == f"{scratch / 'log.txt'}:line 2: secret:exact: {key[:5]}…{key[-2:]}"
@@ -169,7 +154,7 @@ CAUGHT_WITHOUT_THE_KEY = 10
 
 def test_twelve_planted_shapes_are_caught_with_the_key_and_most_without(
         scratch, capsys, monkeypatch, gate_run):
-    key = canary()
+    key = fake_key()
     planted = plant(scratch, key)
     counts = {}
     for told in (True, False):
