@@ -176,8 +176,11 @@ def _sweep(config) -> list[str]:
     in_project = [*_walk_changed(ROOT, started), *sorted(ROOT.glob("notebooks/**/*.ipynb"))]
     written = [Path(p) for p in (config.option.basetemp, getattr(config.option, "xmlpath", None))
                if p]
-    everything = Scanner(canaries).scan([*project_files(ROOT), *in_project, *written])
-    run_files = Scanner(canaries).scan([RUN["folder"]], exclude=[RUN["key_file"]])
+    everything = Scanner(canaries).scan([*project_files(ROOT), *in_project])
+    # What the run wrote is searched for the canaries and key shapes, without detect-secrets'
+    # entropy rules: a browser profile's cache is full of hashes that are no one's key.
+    run_files = Scanner(canaries, detectors=False).scan([RUN["folder"], *written],
+                                                        exclude=[RUN["key_file"]])
     findings = [str(f) for f in everything.findings + run_files.findings]
     attempts = network_guard.attempts(RUN["guard_log"])
     alive = _alive_children(psutil)
