@@ -173,12 +173,13 @@ def _sweep(config) -> list[str]:
 
     canaries = (RUN["canary"], RUN["home_canary"])
     started = RUN["started"]
-    in_project = [*_walk_changed(ROOT, started), *sorted(ROOT.glob("notebooks/**/*.ipynb"))]
-    written = [Path(p) for p in (config.option.basetemp, getattr(config.option, "xmlpath", None))
-               if p]
-    everything = Scanner(canaries).scan([*project_files(ROOT), *in_project])
-    # What the run wrote is searched for the canaries and key shapes, without detect-secrets'
-    # entropy rules: a browser profile's cache is full of hashes that are no one's key.
+    written = [*_walk_changed(ROOT, started), *(
+        Path(p) for p in (config.option.basetemp, getattr(config.option, "xmlpath", None)) if p)]
+    everything = Scanner(canaries).scan([*project_files(ROOT),
+                                         *sorted(ROOT.glob("notebooks/**/*.ipynb"))])
+    # What the run wrote (logs, caches, a browser profile) is searched for the canaries and key
+    # shapes, without detect-secrets' detectors: its ids and hashes are no one's key (a
+    # JupyterLab log's "123…:uuid" looks like a Telegram bot token to them).
     run_files = Scanner(canaries, detectors=False).scan([RUN["folder"], *written],
                                                         exclude=[RUN["key_file"]])
     findings = [str(f) for f in everything.findings + run_files.findings]
