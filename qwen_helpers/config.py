@@ -226,8 +226,9 @@ def _key_message(problem: str, key: str, source: KeySource, raw_mode: str | None
                else "config.key.why_auto")
     received = ""
     if key:
-        origin = _say("config.key.from_environment") if source == "env" else str(looked_at)
-        received = _say("config.key.received", masked=repr(mask_key(key)), origin=origin)
+        masked = repr(mask_key(key))  # never more of a key than mask_key shows
+        received = (_say("config.key.received_from_env", masked=masked) if source == "env"
+                    else _say("config.key.received_from_file", masked=masked, path=looked_at))
     if not dotenv:
         where = _say("config.key.no_dotenv")
     elif found:

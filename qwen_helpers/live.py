@@ -63,12 +63,11 @@ def problem_line(check: ServiceCheck, settings: Settings) -> str | None:
         return None
     host = settings.compatible_base_url.split("/compatible-mode")[0]
     if settings.dotenv_path is None:
-        env = say("live.env_at_root")
+        mock = say("live.go_offline_at_root")
     elif settings.dotenv_found:
-        env = str(settings.dotenv_path)
+        mock = say("live.go_offline_in", path=settings.dotenv_path)
     else:
-        env = say("live.env_new", path=settings.dotenv_path)
-    mock = say("live.go_offline", env=env)
+        mock = say("live.go_offline_new", path=settings.dotenv_path)
     if check.outcome == "unreachable":
         others = ", ".join(r for r in REGION_HOSTS if r != settings.region)
         return say("live.unreachable", host=host, detail=check.detail, region=settings.region,

@@ -324,3 +324,251 @@ def test_the_live_check_and_the_short_notebook_error_speak_the_kernels_language(
     assert chinese.startswith("✗ 在线模式：https://dashscope.aliyuncs.com 拒绝了这个 API Key")
     assert "QWEN_MODE=mock" in chinese and "重启内核" in chinese
     assert short_text(failure)[1].startswith("含义：connection：Connection error. 完全没有收到响应")
+
+
+_KEY_HELP_EN = ("as DASHSCOPE_API_KEY=sk-… (surrounding spaces and quotes are stripped). Or use "
+                "the local mock instead: set QWEN_MODE=mock.")
+_KEY_HELP_ZH = "格式为 DASHSCOPE_API_KEY=sk-…（首尾的空格和引号会自动去掉）。也可以改用本地模拟服务"
+
+
+def _error_of(make) -> str:
+    with pytest.raises((ConfigError, ValueError)) as raised:
+        make()
+    return str(raised.value)
+
+
+def test_every_settings_error_speaks_the_kernels_language(tmp_path):
+    """Each ConfigError of load_settings in Chinese; the English as it always read."""
+    from fakes import fake_key
+
+    key = fake_key()
+    found = tmp_path / "found"
+    found.mkdir()
+    (found / ".env").write_text("QWEN_MODE=live\nDASHSCOPE_API_KEY=sk-xx\n", encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    (fresh / "notebooks").mkdir(parents=True)
+    (fresh / ".env.example").write_text("", encoding="utf-8")
+    cases = [
+        (lambda: load_settings({"DASHSCOPE_API_KEY": key[:-1] + " x"}, dotenv=False),
+         ["设置了 API Key，所以 QWEN_MODE=auto 选择了在线模式，但 DASHSCOPE_API_KEY 无法使用："
+          f"中间含有空格或换行（收到的是 '{key[:5]}… x'，来自环境变量）。没有读取 .env 文件"
+          "（dotenv=False）。请在环境变量中设置，" + _KEY_HELP_ZH],
+         "a key is set, so QWEN_MODE=auto chose live mode, but DASHSCOPE_API_KEY cannot be used: "
+         f"it contains whitespace or a line break inside (received '{key[:5]}… x' from the "
+         "environment). No .env file was read (dotenv=False). Set it in the environment "
+         + _KEY_HELP_EN),
+        (lambda: load_settings({}, start=found),
+         ["设置了 QWEN_MODE=live，但 DASHSCOPE_API_KEY 无法使用：'sk-' 之后至少要有 16 个字母、"
+          f"数字、'-' 或 '_'（收到的是 '…'，来自 {found / '.env'}）。读取的 .env 文件是 "
+          f"{found / '.env'}。请在这个文件或环境变量中修正，" + _KEY_HELP_ZH],
+         "QWEN_MODE=live, but DASHSCOPE_API_KEY cannot be used: after 'sk-' it must have at least "
+         f"16 letters, digits, '-' or '_' (received '…' from {found / '.env'}). The .env file "
+         f"read was {found / '.env'}. Fix it there or in the environment " + _KEY_HELP_EN),
+        (lambda: load_settings({"QWEN_MODE": "live"}, start=fresh / "notebooks"),
+         ["设置了 QWEN_MODE=live，但 DASHSCOPE_API_KEY 无法使用：没有设置或为空。当前目录及所有上级"
+          f"目录中都没有 .env 文件。请创建 {fresh / '.env'}（可以复制 {fresh / '.env.example'}），"
+          "或在环境变量中设置，" + _KEY_HELP_ZH],
+         "QWEN_MODE=live, but DASHSCOPE_API_KEY cannot be used: it is missing or empty. No .env "
+         f"file was found here or in any folder above. Create {fresh / '.env'} (copy "
+         f"{fresh / '.env.example'}) or set it in the environment " + _KEY_HELP_EN),
+        (lambda: load_settings({"DASHSCOPE_API_KEY": "ak-" + key[3:]}, dotenv=False),
+         ["无法使用：不是以 'sk-' 开头（收到的是 'ak-"],
+         "a key is set, so QWEN_MODE=auto chose live mode, but DASHSCOPE_API_KEY cannot be used: "
+         f"it does not start with 'sk-' (received 'ak-{key[3:5]}…{key[-2:]}' from the "
+         "environment). No .env file was read (dotenv=False). Set it in the environment "
+         + _KEY_HELP_EN),
+        (lambda: load_settings({"QWEN_MODE": "fast"}, dotenv=False),
+         ["QWEN_MODE='fast' 不是有效的模式，请使用以下之一：mock, live, auto（auto：设置了 "
+          "DASHSCOPE_API_KEY 时为 live，否则为 mock）。"],
+         "QWEN_MODE='fast' is not a mode; use one of mock, live, auto (auto: live when "
+         "DASHSCOPE_API_KEY is set, otherwise mock)."),
+        (lambda: load_settings({"DASHSCOPE_REGION": "mars"}, dotenv=False),
+         ["DASHSCOPE_REGION='mars' 不是本课程支持的地域，请使用以下之一：cn-beijing, "
+          "ap-southeast-1, us-east-1, cn-hongkong（即创建 API Key 时所在的地域）。"],
+         "DASHSCOPE_REGION='mars' is not a region this course supports; use one of cn-beijing, "
+         "ap-southeast-1, us-east-1, cn-hongkong (the region your key was created in)."),
+        (lambda: load_settings({"QWEN_MOCK_URL": "http://x/y"}, dotenv=False),
+         ["QWEN_MOCK_URL='http://x/y' 不是模拟服务的根地址："],
+         "QWEN_MOCK_URL='http://x/y' is not the root URL of a mock; give scheme, host and port "
+         "only, such as http://10.0.0.5:8765 (the paths /compatible-mode/v1 and /api/v1 are "
+         "added), or unset it to start a mock inside the kernel."),
+        (lambda: load_settings({"DASHSCOPE_API_KEY": key, "DASHSCOPE_WORKSPACE": "a b"},
+                               dotenv=False),
+         ["DASHSCOPE_WORKSPACE='a b' 不是业务空间 ID："],
+         "DASHSCOPE_WORKSPACE='a b' is not a workspace id: letters, digits, '-' and '_', up to "
+         "64, as the console shows it (or unset it to use the region's shared host)."),
+        (lambda: load_settings({"QWEN_TIME_SCALE": "0"}, dotenv=False),
+         ["QWEN_TIME_SCALE='0' 不是有效的时间倍率："],
+         "QWEN_TIME_SCALE='0' is not a time scale; use a number above 0 and up to 100 (1 = real "
+         "time, 0.05 = twenty times faster), or unset it."),
+        (lambda: load_settings({"QWEN_MODEL": "qwen-turbo"}, dotenv=False),
+         ["QWEN_MODEL='qwen-turbo' 已于 2026-10-10 下线（依据阿里云公告，2026-12 查阅）"],
+         "QWEN_MODEL='qwen-turbo' was retired on 2026-10-10 (Alibaba Cloud's notice, as read in "
+         "2026-12); use a current model such as qwen-plus, qwen-max, qwen-flash, qwen3-max."),
+    ]
+    for make, chinese, english in cases:
+        messages.set_language("zh")
+        text = _error_of(make)
+        assert all(part in text for part in chinese), text
+        assert text.endswith("。") and key not in text and key[3:-2] not in text
+        messages.set_language("en")
+        assert _error_of(make) == english
+
+
+def test_the_external_mock_check_and_the_status_line_speak_the_kernels_language():
+    from qwen_helpers.connect import _check_external_mock, status_line
+
+    offline = load_settings({}, dotenv=False)
+    messages.set_language("zh")
+    assert _error_of(lambda: _check_external_mock("http://127.0.0.1:9", timeout=0.2)) == (
+        "QWEN_MOCK_URL=http://127.0.0.1:9 指向的模拟服务在 0.2 秒内没有响应健康检查"
+        "（http://127.0.0.1:9/_mock/health）。请让运行这个模拟服务的人用 `python -m "
+        "qwen_helpers.mock --host 0.0.0.0 --port 8765` 启动它，并核对地址；或者取消设置 "
+        "QWEN_MOCK_URL，在本内核中启动本地模拟服务。")
+    assert status_line(offline).startswith("mode=mock · base_url=（尚未启动：请先调用 connect()）")
+    messages.set_language("en")
+    assert _error_of(lambda: _check_external_mock("http://127.0.0.1:9", timeout=0.2)) == (
+        "QWEN_MOCK_URL=http://127.0.0.1:9 does not answer http://127.0.0.1:9/_mock/health within "
+        "0.2 s. Ask whoever runs it to start it with `python -m qwen_helpers.mock --host 0.0.0.0 "
+        "--port 8765`, check the address, or unset QWEN_MOCK_URL to start a mock inside this "
+        "kernel.")
+    assert status_line(offline).startswith("mode=mock · base_url=(not started: call connect()) · ")
+
+
+def test_every_live_problem_line_speaks_the_kernels_language(tmp_path):
+    """Three failures × three places for QWEN_MODE=mock: Chinese, and the English as before."""
+    from fakes import fake_key
+
+    from qwen_helpers.live import ServiceCheck, problem_line
+
+    key = fake_key()
+    (tmp_path / "found").mkdir()
+    (tmp_path / "found" / ".env").write_text("QWEN_MODEL=qwen-plus\n", encoding="utf-8")
+    (tmp_path / "fresh").mkdir()
+    (tmp_path / "fresh" / ".env.example").write_text("", encoding="utf-8")
+    places = {
+        "root": (load_settings({"DASHSCOPE_API_KEY": key}, dotenv=False),
+                 "请在项目根目录下的 .env 文件中写入 QWEN_MODE=mock，然后重启内核。",
+                 "put QWEN_MODE=mock in a .env file at the project's root and restart the kernel."),
+        "found": (load_settings({"DASHSCOPE_API_KEY": key}, start=tmp_path / "found"),
+                  f"请在 {tmp_path / 'found' / '.env'} 中写入 QWEN_MODE=mock，然后重启内核。",
+                  f"put QWEN_MODE=mock in {tmp_path / 'found' / '.env'} and restart the kernel."),
+        "new": (load_settings({"DASHSCOPE_API_KEY": key}, start=tmp_path / "fresh"),
+                f"请新建 {tmp_path / 'fresh' / '.env'}（与 .env.example 放在同一目录），写入 "
+                "QWEN_MODE=mock，然后重启内核。",
+                f"put QWEN_MODE=mock in {tmp_path / 'fresh' / '.env'} (a new file, beside "
+                ".env.example) and restart the kernel."),
+    }
+    checks = {
+        "unreachable": (
+            ServiceCheck("unreachable", "ConnectError"),
+            "✗ 在线模式：https://dashscope.aliyuncs.com 没有响应（ConnectError）。请检查网络或"
+            "代理，并确认 DASHSCOPE_REGION=cn-beijing 是你的 API Key 所在的地域（其他地域："
+            "ap-southeast-1, us-east-1, cn-hongkong）。如果想改用离线模式学习，",
+            "✗ live mode: https://dashscope.aliyuncs.com did not answer (ConnectError). Check the "
+            "network or proxy, and that DASHSCOPE_REGION=cn-beijing is your key's region (others: "
+            "ap-southeast-1, us-east-1, cn-hongkong). To learn offline instead, "),
+        "refused": (
+            ServiceCheck("refused", "HTTP 401 InvalidApiKey"),
+            "✗ 在线模式：https://dashscope.aliyuncs.com 拒绝了这个 API Key（HTTP 401 "
+            "InvalidApiKey）。请检查 DASHSCOPE_API_KEY（API Key 只能在创建它的地域使用；"
+            "当前 DASHSCOPE_REGION=cn-beijing）。如果想改用离线模式学习，",
+            "✗ live mode: https://dashscope.aliyuncs.com refused the key (HTTP 401 InvalidApiKey). "
+            "Check DASHSCOPE_API_KEY (a key works only in the region it was created in; "
+            "DASHSCOPE_REGION=cn-beijing now). To learn offline instead, "),
+    }
+    for settings, zh_way_out, en_way_out in places.values():
+        for check, zh_start, en_start in checks.values():
+            messages.set_language("zh")
+            assert problem_line(check, settings) == zh_start + zh_way_out
+            messages.set_language("en")
+            assert problem_line(check, settings) == en_start + en_way_out
+    unlisted = ServiceCheck("model", "qwen-plux", ("qwen-max", "qwen-plus", "qwen3-max"))
+    messages.set_language("zh")
+    assert problem_line(unlisted, places["root"][0]) == (
+        "✗ 在线模式：服务的模型列表中没有 'qwen-plux'。请把 QWEN_MODEL 设为列表中的模型，例如 "
+        "qwen-max, qwen-plus, qwen3-max（共 3 个：client.models.list()）。")
+    messages.set_language("en")
+    assert problem_line(unlisted, places["root"][0]) == (
+        "✗ live mode: the service does not list the model 'qwen-plux'. Set QWEN_MODEL to one it "
+        "lists, such as qwen-max, qwen-plus, qwen3-max (3 in all: client.models.list()).")
+
+
+def test_a_live_check_that_times_out_says_so_in_the_kernels_language():
+    import httpx
+
+    from qwen_helpers.live import check_service
+
+    def slow(request):
+        raise httpx.ReadTimeout("slow", request=request)
+
+    settings = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32}, dotenv=False)
+    messages.set_language("zh")
+    found = check_service(settings, timeout=0.5, transport=httpx.MockTransport(slow))
+    assert found.detail == "等待 0.5 秒后超时"
+    messages.set_language("en")
+    found = check_service(settings, timeout=0.5, transport=httpx.MockTransport(slow))
+    assert found.detail == "no answer within 0.5 s"
+
+
+def test_the_client_factories_refuse_in_the_kernels_language():
+    from qwen_helpers.clients import dashscope_client, openai_client, sdk_max_retries
+
+    offline = load_settings({}, dotenv=False)
+    online = load_settings({"DASHSCOPE_API_KEY": "sk-" + "0" * 32}, dotenv=False)
+    checks = [
+        (lambda: sdk_max_retries("both", None), "retry_owner='both' 无效：请用 'sdk'",
+         "retry_owner='both' is not allowed; use 'sdk' (the SDK's own max_retries) or 'helper' "
+         "(qwen_helpers.retry, with max_retries=0)."),
+        (lambda: sdk_max_retries("sdk", -1), "max_retries=-1 是负数，请用 0 或更大的数。",
+         "max_retries=-1 is negative; use 0 or more."),
+        (lambda: sdk_max_retries("helper", 2), "同时设置 max_retries=2 会重复重试",
+         "retry_owner='helper' with max_retries=2 would retry twice over (each helper attempt "
+         "would make up to max_retries+1 requests). Drop max_retries to let qwen_helpers.retry "
+         "retry alone, or use retry_owner='sdk' without the helper."),
+        (lambda: openai_client(offline), "这份设置（mode=mock）还没有 base URL",
+         "these settings (mode=mock) have no base URL yet: the mock starts in connect(). Use "
+         "settings = connect() and pass those."),
+        (lambda: dashscope_client(online, "grpc"), "这里不支持 protocol='grpc'",
+         "protocol='grpc' is not supported here; use 'native' (/api/v1) or 'openai' "
+         "(/compatible-mode/v1)."),
+    ]
+    for make, chinese, english in checks:
+        messages.set_language("zh")
+        text = _error_of(make)
+        assert chinese in text and text.endswith("。"), text
+        messages.set_language("en")
+        assert _error_of(make) == english
+
+
+def test_the_short_notebook_error_around_the_sdks_words_speaks_the_kernels_language():
+    """The SDK's exception line stays as raised; the course's lines around it are translated."""
+    import httpx
+    import openai
+
+    from qwen_helpers import notebook_errors
+
+    class Shell:
+        def _showtraceback(self, *shown):
+            pass
+
+    failure = openai.APIConnectionError(request=httpx.Request("POST", "http://x"))
+    missing = NameError("name 'client' is not defined")
+    notebook_errors.install("NOTE")
+    try:
+        messages.set_language("zh")
+        shown = notebook_errors._show(Shell(), type(failure), failure, None)
+        assert shown[0] == "\x1b[0;31mopenai.APIConnectionError: Connection error.\x1b[0m"
+        assert shown[1].startswith("含义：") and shown[2:] == [
+            "NOTE", "（查看完整的 traceback：在新单元格中运行 %tb。）"]
+        assert notebook_errors.short_text(missing) == [
+            "NameError: name 'client' is not defined",
+            "前面某个单元格在给这个名字赋值之前就出错了。NOTE"]
+        messages.set_language("en")
+        shown = notebook_errors._show(Shell(), type(failure), failure, None)
+        assert shown[1].startswith("What it means: ") and shown[2:] == [
+            "NOTE", "(The full traceback: run %tb in a new cell.)"]
+        assert notebook_errors.short_text(missing)[1] == (
+            "An earlier cell failed before it could set this name. NOTE")
+    finally:
+        notebook_errors.install(None)

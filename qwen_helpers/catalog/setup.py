@@ -29,11 +29,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "a key is set, so QWEN_MODE=auto chose live mode",
         "zh": "设置了 API Key，所以 QWEN_MODE=auto 选择了在线模式",
     },
-    "config.key.received": {
-        "en": " (received {masked} from {origin})",
-        "zh": "（收到的是 {masked}，来自 {origin}）",
+    "config.key.received_from_env": {
+        "en": " (received {masked} from the environment)",
+        "zh": "（收到的是 {masked}，来自环境变量）",
     },
-    "config.key.from_environment": {"en": "the environment", "zh": "环境变量"},
+    "config.key.received_from_file": {
+        "en": " (received {masked} from {path})",
+        "zh": "（收到的是 {masked}，来自 {path}）",
+    },
     "config.key.no_dotenv": {
         "en": "No .env file was read (dotenv=False). Set it in the environment",
         "zh": "没有读取 .env 文件（dotenv=False）。请在环境变量中设置",
@@ -105,9 +108,10 @@ MESSAGES: dict[str, dict[str, str]] = {
               "whoever runs it to start it with `python -m qwen_helpers.mock --host 0.0.0.0 "
               "--port 8765`, check the address, or unset QWEN_MOCK_URL to start a mock inside "
               "this kernel.",
-        "zh": "QWEN_MOCK_URL={url} 在 {timeout} 秒内没有响应 {url}/_mock/health。请让运行它的人用 "
-              "`python -m qwen_helpers.mock --host 0.0.0.0 --port 8765` 启动，检查地址是否正确，"
-              "或者取消设置 QWEN_MOCK_URL，在本内核中启动模拟服务。",
+        "zh": "QWEN_MOCK_URL={url} 指向的模拟服务在 {timeout} 秒内没有响应健康检查"
+              "（{url}/_mock/health）。请让运行这个模拟服务的人用 "
+              "`python -m qwen_helpers.mock --host 0.0.0.0 --port 8765` 启动它，并核对地址；"
+              "或者取消设置 QWEN_MOCK_URL，在本内核中启动本地模拟服务。",
     },
     "connect.not_started": {
         "en": "(not started: call connect())",
@@ -117,14 +121,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "clients.no_base_url": {
         "en": "these settings (mode={mode}) have no base URL yet: the mock starts in connect(). "
               "Use settings = connect() and pass those.",
-        "zh": "这份设置（mode={mode}）还没有 base URL：模拟服务在 connect() 中启动。请用 "
-              "settings = connect() 得到的设置。",
+        "zh": "这份设置（mode={mode}）还没有 base URL：模拟服务要到 connect() 时才启动。请使用 "
+              "settings = connect() 返回的设置。",
     },
     "clients.retry_owner_unknown": {
         "en": "retry_owner={owner} is not allowed; use 'sdk' (the SDK's own max_retries) or "
               "'helper' (qwen_helpers.retry, with max_retries=0).",
-        "zh": "retry_owner={owner} 不被支持：请用 'sdk'（由 SDK 自己的 max_retries 重试）或 "
-              "'helper'（由 qwen_helpers.retry 重试，max_retries=0）。",
+        "zh": "retry_owner={owner} 无效：请用 'sdk'（由 SDK 按自己的 max_retries 重试）或 "
+              "'helper'（由 qwen_helpers.retry 重试，SDK 的 max_retries=0）。",
     },
     "clients.max_retries_negative": {
         "en": "max_retries={max_retries} is negative; use 0 or more.",
@@ -145,19 +149,26 @@ MESSAGES: dict[str, dict[str, str]] = {
               "（/compatible-mode/v1）。",
     },
     # live.py: the line connect() prints when live mode cannot work
-    "live.env_at_root": {
-        "en": "a .env file at the project's root",
-        "zh": "项目根目录下的 .env 文件",
+    "live.go_offline_at_root": {
+        "en": "To learn offline instead, put QWEN_MODE=mock in a .env file at the project's root "
+              "and restart the kernel.",
+        "zh": "如果想改用离线模式学习，请在项目根目录下的 .env 文件中写入 QWEN_MODE=mock，然后"
+              "重启内核。",
     },
-    "live.env_new": {
-        "en": "{path} (a new file, beside .env.example)",
-        "zh": "{path}（新建，与 .env.example 放在一起）",
+    "live.go_offline_in": {
+        "en": "To learn offline instead, put QWEN_MODE=mock in {path} and restart the kernel.",
+        "zh": "如果想改用离线模式学习，请在 {path} 中写入 QWEN_MODE=mock，然后重启内核。",
     },
-    "live.go_offline": {
-        "en": "To learn offline instead, put QWEN_MODE=mock in {env} and restart the kernel.",
-        "zh": "如果想改用离线模式学习，请在 {env} 中写入 QWEN_MODE=mock，然后重启内核。",
+    "live.go_offline_new": {
+        "en": "To learn offline instead, put QWEN_MODE=mock in {path} (a new file, beside "
+              ".env.example) and restart the kernel.",
+        "zh": "如果想改用离线模式学习，请新建 {path}（与 .env.example 放在同一目录），写入 "
+              "QWEN_MODE=mock，然后重启内核。",
     },
-    "live.no_answer_within": {"en": "no answer within {timeout} s", "zh": "{timeout} 秒内无响应"},
+    "live.no_answer_within": {
+        "en": "no answer within {timeout} s",
+        "zh": "等待 {timeout} 秒后超时",
+    },
     "live.unreachable": {
         "en": "✗ live mode: {host} did not answer ({detail}). Check the network or proxy, and "
               "that DASHSCOPE_REGION={region} is your key's region (others: {others}). {mock}",
@@ -179,11 +190,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     # notebook_errors.py: the short error a notebook cell shows
     "notebook.earlier_cell_failed": {
         "en": "An earlier cell failed before it could set this name. {note}",
-        "zh": "前面有个单元格在设置这个名字之前就出错了。{note}",
+        "zh": "前面某个单元格在给这个名字赋值之前就出错了。{note}",
     },
     "notebook.what_it_means": {"en": "What it means: {reading}", "zh": "含义：{reading}"},
     "notebook.full_traceback": {
         "en": "(The full traceback: run %tb in a new cell.)",
-        "zh": "（要看完整的 traceback：在新单元格中运行 %tb。）",
+        "zh": "（查看完整的 traceback：在新单元格中运行 %tb。）",
     },
 }
