@@ -48,6 +48,17 @@ def test_a_lone_surrogate_is_a_400_in_the_dialects_shape(mock, path, stream):
     assert error == expected
 
 
+
+@pytest.mark.parametrize("count", ["²".encode(), b"9" * 5000], ids=["superscript", "5000-digits"])
+def test_an_odd_retry_count_header_is_no_server_error(mock, count):
+    """str.isdigit() accepts '²' and 5,000 digits, which int() refuses: it was a 500."""
+    hello = b'{"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}'
+    answer = httpx.post(mock.url + CHAT, content=hello, timeout=10,
+                        headers={**AUTH, "x-stainless-retry-count": count})
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["x-request-id"]
+    assert mock.requests()[-1]["retry_count"] is None
+
 # -- item 2: a bad scenario is refused before it is expanded --------------------------------
 
 @pytest.mark.parametrize("sequence", [",", ",,", "429*0", "429*100000000", "429*1000000000000",

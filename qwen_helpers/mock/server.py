@@ -96,13 +96,12 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
         return await handler(request)
     state = request.app[STATE]
     request_id = state.next_request_id()
-    retry = request.headers.get("x-stainless-retry-count")
     header = request.headers.get("Authorization", "")
     key = header[7:].strip() if header[:7].lower() == "bearer " else ""
     entry: dict[str, Any] = {
         "time": round(time.monotonic() - state.started, 3), "method": request.method,
         "path": request.path, "status": None, "scenario": None, "key": mask_key(key),
-        "retry_count": int(retry) if retry and retry.isdigit() else None,
+        "retry_count": _retry_count(request.headers.get("x-stainless-retry-count")),
         "request_id": request_id, "dialect": dialect_of(request.path),
     }
     request[CALL] = call = Call(request_id, time.time(), entry)
@@ -125,3 +124,11 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
     if profile and profile.account_error:
         return error_response(request, errors.CATALOG[profile.account_error])
     return await handler(request)
+
+
+def _retry_count(header: str | None) -> int | None:
+    """``x-stainless-retry-count`` as a number; None when absent or not a few ASCII digits
+    (``str.isdigit`` accepts "²", which ``int`` refuses: the request would be a 500)."""
+    if header and header.isascii() and header.isdigit() and len(header) <= 6:
+        return int(header)
+    return None
