@@ -158,22 +158,66 @@ def test_a_client_that_hangs_up_mid_stream_is_logged(mock):
 
 # -- item 3: a huge prompt is refused by the cheap check, off the event loop ------------------
 
-@pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])
-def test_a_15_mb_prompt_gets_the_services_input_length_400(mock, path, monkeypatch):
+def chat_body(path: str, messages: list, **extra) -> bytes:
+    """A chat request in the path's dialect (``extra``: parameters such as ``tools``)."""
+    body = ({"model": "qwen-plus", "messages": messages, **extra} if path == CHAT else
+            {"model": "qwen-plus", "input": {"messages": messages}, "parameters": extra})
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def without_id(answer: httpx.Response) -> dict:
+    error = answer.json()
+    error.pop("request_id")
+    return error
+
+
+@pytest.fixture
+def uncounted(monkeypatch) -> list[int]:
+    """Records each exact count of a whole prompt (``answers.count_prompt``)."""
     from qwen_helpers.mock import answers
 
     counted: list[int] = []
     real = answers.count_prompt
     monkeypatch.setattr(answers, "count_prompt",
                         lambda messages, tools=None: counted.append(1) or real(messages, tools))
-    text = "数据块 chunk-7 " * (15 * 1024 * 1024 // 20)  # 15 MB, no prompt a model could take
-    messages = [{"role": "user", "content": text}]
-    body = ({"model": "qwen-plus", "messages": messages} if path == CHAT else
-            {"model": "qwen-plus", "input": {"messages": messages}, "parameters": {}})
-    answer = post(mock, path, json.dumps(body, ensure_ascii=False).encode())
+    return counted
+
+
+MB = 1024 * 1024
+LARGE = {
+    "one-message": lambda: ([{"role": "user", "content": "数据块 chunk-7 " * (15 * MB // 20)}], {}),
+    "tool-calls": lambda: ([{"role": "assistant", "content": None,
+                             "tool_calls": [{"id": "call-" + "x" * 15 * MB}]},
+                            {"role": "user", "content": "hi"}], {}),
+    "tools": lambda: ([{"role": "user", "content": "hi"}],
+                      {"tools": [{"type": "function", "function": {
+                          "name": "f", "description": "x " * (15 * MB // 2)}}]}),
+    "empty-messages": lambda: ([{"role": "user", "content": ""}] * (15 * MB // 32), {}),
+}
+"""Where a 15 MB prompt can sit: a message's text, its tool calls, the tools, many messages."""
+
+
+@pytest.mark.parametrize("where", LARGE)
+@pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])
+def test_a_15_mb_prompt_gets_the_services_input_length_400(mock, path, where, uncounted):
+    slightly_over = post(mock, path, chat_body(path, [{"role": "user", "content": "数" * 98_300}]))
+    assert slightly_over.status_code == 400  # 98,308 tokens, counted exactly
+    assert "Range of input length should be [1, 98304]" in slightly_over.text
+    uncounted.clear()
+    messages, extra = LARGE[where]()
+    answer = post(mock, path, chat_body(path, messages, **extra))
     assert answer.status_code == 400
-    assert "Range of input length should be [1, 98304]" in answer.text
-    assert counted == []  # refused before the whole prompt was counted
+    assert without_id(answer) == without_id(slightly_over)
+    assert uncounted == []  # refused before the whole prompt was counted
+
+
+@pytest.mark.parametrize("body", [
+    chat_body(CHAT, [{"role": "user", "content": "数" * 98_000}]),  # 98,008 tokens
+    chat_body(CHAT, [{"role": "user", "content": "hi"}]).replace(b"{", b"{" + b" " * MB, 1),
+], ids=["just-under-the-limit", "padded-with-spaces"])
+def test_a_large_body_within_the_limit_is_still_answered(mock, body):
+    assert len(body) > 256 * 1024  # checked by the cheap check first
+    assert post(mock, CHAT, body).status_code == 200
 
 
 # -- item 9: a connection that sends nothing is closed after the idle time --------------------

@@ -18,8 +18,9 @@ and the mock's own control endpoints:
 Bounds, so that no client can grow the mock's memory or hold it up: the request log keeps the
 last 10,000 entries; scenarios hold at most 1,000 items, their places 4,096 key-and-sequence
 pairs and the keys' defaults 256 keys (:mod:`.scenarios`); a body over 16 MiB is the service's
-413; a large body is read and counted in a worker thread; a connection silent for 75 s
-(``--idle-timeout``), before its first request or between two, is closed.
+413; a large body is read and counted in a worker thread, its prompt (texts, tool calls,
+tools) refused once a partial count proves it over the model's limit; a connection silent
+for 75 s (``--idle-timeout``), before its first request or between two, is closed.
 
 Keys: ``mock-key-valid`` is the demo key; the teaching keys for each branch of the
 authentication flow are listed in :mod:`.keys`. Faults: the ``X-Mock-Scenario`` header, e.g.

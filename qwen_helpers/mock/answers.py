@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,31 +48,57 @@ def _cached_tokens(text: str) -> tuple[int, ...]:
     return tuple(_encoding().encode(text, disallowed_special=()))
 
 
-LARGE_PROMPT_CHARS = 200_000
-"""Prompts longer than this are first checked against the model's limit in slices."""
 _SLICE_CHARS = 65_536
 
 
-def prompt_over(messages: list[dict[str, Any]], limit: int) -> bool:
-    """True when the messages' text surely holds more than ``limit`` tokens.
+def prompt_over(messages: list[dict[str, Any]], limit: int, tools: Any = None) -> bool:
+    """True when the prompt surely holds more than ``limit`` tokens, found without counting it all.
 
-    Counted slice by slice, stopping as soon as the count passes the limit: a 15 MB prompt costs
-    the first few hundred KB of counting, not all of it (the tokenizer's memory and time grow
-    with the text). A prompt under :data:`LARGE_PROMPT_CHARS` gives False: its exact count
-    (:func:`count_prompt`) decides.
+    The chat template costs 3 tokens a message (:func:`count_prompt`); the texts it counts (the
+    contents, and the tool calls and tools as JSON) are counted slice by slice, stopping once the
+    count passes twice the limit: a cut between two slices can split a token, so only a count
+    far past the limit proves it. A 15 MB prompt costs a few hundred KB of counting, not all of
+    it (the tokenizer's memory and time grow with the text). False: the exact count decides.
     """
-    texts = [m.get("content") for m in messages]
-    texts = [text for text in texts if isinstance(text, str)]
-    if sum(len(text) for text in texts) <= LARGE_PROMPT_CHARS:
-        return False
-    count = 0
+    count, proof = 3 + 3 * len(messages), 2 * limit
+    if count > proof:
+        return True
+    for piece in _slices(_prompt_texts(messages, tools)):
+        count += len(_encoding().encode(piece, disallowed_special=()))
+        if count > proof:
+            return True
+    return False
+
+
+def _prompt_texts(messages: list[dict[str, Any]], tools: Any) -> Iterator[str]:
+    """The texts :func:`count_prompt` counts; JSON is made piece by piece, never all at once."""
+    for message in messages:
+        if isinstance(message.get("content"), str):
+            yield message["content"]
+        if message.get("tool_calls"):
+            yield from _JSON_PIECES.iterencode(message["tool_calls"])
+    if tools:
+        yield from _JSON_PIECES.iterencode(tools)
+
+
+_JSON_PIECES = json.JSONEncoder(ensure_ascii=False)
+"""``iterencode`` of this encoder is Python code that yields: a worker thread using it lets the
+event loop run (the one-shot C encoder behind ``json.dumps`` holds the interpreter lock)."""
+
+
+def _slices(texts: Iterable[str]) -> Iterator[str]:
+    """The texts one after another, in slices of about :data:`_SLICE_CHARS` characters."""
+    pending: list[str] = []
+    size = 0
     for text in texts:
         for start in range(0, len(text), _SLICE_CHARS):
-            count += len(_encoding().encode(text[start:start + _SLICE_CHARS],
-                                            disallowed_special=()))
-            if count > limit:
-                return True
-    return False
+            pending.append(text[start:start + _SLICE_CHARS])
+            size += len(pending[-1])
+            if size >= _SLICE_CHARS:
+                yield "".join(pending)
+                pending, size = [], 0
+    if pending:
+        yield "".join(pending)
 
 
 def count_prompt(messages: list[dict[str, Any]], tools: Any = None) -> int:

@@ -69,7 +69,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
         request.transport.close()
         return web.Response(status=500)
     limit = CURRENT_MODELS[chat_request.model].max_input_tokens
-    if await _off_the_loop(len(raw), prompt_over, chat_request.messages, limit):
+    if len(raw) > OFF_THE_LOOP_BYTES and await asyncio.to_thread(
+            prompt_over, chat_request.messages, limit, chat_request.params.get("tools")):
         return error_response(request, errors.invalid_parameter(
             f"Range of input length should be [1, {limit}]"))
     result = await _off_the_loop(len(raw), answer, chat_request, state.recordings)
@@ -95,7 +96,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
 
 OFF_THE_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are read and answered in a worker thread, so that one large request
-does not hold up every other client (the health check included) while it is parsed and counted."""
+does not hold up every other client (the health check included) while it is parsed and counted;
+their prompt is first checked against the model's limit without counting all of it."""
 
 
 async def _off_the_loop(size: int, work: Callable[..., T], *args: Any) -> T:
