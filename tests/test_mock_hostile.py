@@ -140,8 +140,6 @@ def test_a_non_stream_cut_sends_half_the_body_and_says_so_in_the_log(mock, path,
 # -- item 8: a client that hangs up mid-stream is logged as such ------------------------------
 
 def test_a_client_that_hangs_up_mid_stream_is_logged(mock):
-    import time
-
     from qwen_helpers.mock.pace import HEADER as PACE
 
     body = (b'{"model": "qwen-plus", "stream": true, '
@@ -150,10 +148,48 @@ def test_a_client_that_hangs_up_mid_stream_is_logged(mock):
             "POST", mock.url + CHAT, content=body,
             headers={**AUTH, PACE: "ttft=0,tps=5"}) as answer:
         next(answer.iter_raw())  # the first chunk, then the client goes away
+    assert logged_outcome(mock) == "client closed"
+
+
+def logged_outcome(mock) -> str | None:
+    """The last request's outcome, once noted (a hang-up is noted a moment after it happens)."""
+    import time
+
     deadline = time.monotonic() + 5
     while mock.requests()[-1].get("outcome") is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert mock.requests()[-1]["outcome"] == "client closed"
+    return mock.requests()[-1].get("outcome")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_a_client_that_hangs_up_before_the_answer_is_logged(mock, stream):
+    """During a stall (before any answer byte) the client gives up: the log says so."""
+    body = b'{"model": "qwen-plus", "stream": %s, "messages": [{"role": "user", "content": "hi"}]}'
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(mock.url + CHAT, content=body % str(stream).lower().encode(), timeout=0.3,
+                   headers={**AUTH, "X-Mock-Scenario": "stall:5"})
+    assert logged_outcome(mock) == "client closed"
+
+
+def test_a_client_that_hangs_up_while_sending_the_body_is_logged(mock):
+    import socket
+    import time
+    from urllib.parse import urlsplit
+
+    where = urlsplit(mock.url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as connection:
+        connection.sendall(f"POST {CHAT} HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer "
+                           f"{DEMO_KEY}\r\nContent-Length: 1000\r\n\r\n{{".encode())
+        while not mock.requests():  # the gateway has seen the request; its body never comes
+            time.sleep(0.01)
+    assert logged_outcome(mock) == "client closed"
+
+
+def test_a_dropped_connection_is_logged_as_dropped(mock):
+    with pytest.raises(httpx.RemoteProtocolError):
+        post(mock, CHAT, b'{"model": "qwen-plus", "messages": [{"role": "user", "content": "hi"}]}',
+             {"X-Mock-Scenario": "drop"})
+    assert logged_outcome(mock) == "drop"
 
 
 # -- item 3: a huge prompt is refused by the cheap check, off the event loop ------------------

@@ -11,7 +11,9 @@ and the mock's own control endpoints:
 
 - ``GET /_mock/requests`` — what the mock received (time, method, path, status, scenario item,
   masked key, ``x-stainless-retry-count``, request id, model, outcome); ``DELETE`` clears it,
-  the scenario state, the rate-limit windows and the id counter.
+  the scenario state, the rate-limit windows and the id counter. The outcome is ``complete``
+  (a stream sent whole), the fault that broke the answer (``cut``, ``drop``, ``freeze`` …),
+  ``client closed`` (the client hung up first), or absent (a whole answer sent).
 - ``GET``/``POST /_mock/scenario`` — a key's default fault sequence (see :mod:`.scenarios`).
 - ``GET /_mock/health`` — readiness.
 

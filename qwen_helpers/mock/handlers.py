@@ -66,6 +66,7 @@ async def chat(request: web.Request) -> web.StreamResponse:
     if step and step.kind == "status" and step.status != 200:
         return status_response(request, step, chat_request.model)
     if step and step.kind == "drop":
+        entry["outcome"] = "drop"
         request.transport.close()
         return web.Response(status=500)
     limit = CURRENT_MODELS[chat_request.model].max_input_tokens

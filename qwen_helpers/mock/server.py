@@ -10,6 +10,7 @@ read and validated, the per-model rate limit is charged, and the answer is gener
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -123,7 +124,14 @@ async def gateway(request: web.Request, handler) -> web.StreamResponse:
         return error_response(request, errors.invalid_parameter("url error, please check url!"))
     if profile and profile.account_error:
         return error_response(request, errors.CATALOG[profile.account_error])
-    return await handler(request)
+    try:
+        return await handler(request)
+    except (asyncio.CancelledError, ConnectionError):
+        # aiohttp cancels the handler when the client hangs up: while it sends the body, during
+        # a stall, before a stream (a stream notes it itself, after its last event sent).
+        if entry.get("outcome") is None:
+            entry["outcome"] = "client closed"
+        raise
 
 
 def _retry_count(header: str | None) -> int | None:
