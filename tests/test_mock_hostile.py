@@ -112,6 +112,40 @@ def test_default_scenarios_are_bounded_and_clearing_makes_room(mock):
                       timeout=10).status_code == 200
 
 
+@pytest.mark.parametrize("body", [
+    {"key": "k" * 10_000_000, "sequence": "429"},
+    {"key": "k", "sequence": "," * 10_000_000 + "429"},
+], ids=["10-MB-key", "10-MB-sequence"])
+def test_a_default_scenario_with_a_huge_key_or_sequence_is_refused(mock, body):
+    """256 such keys would hold 4 GB: each is refused, and nothing is stored."""
+    answer = httpx.post(mock.url + "/_mock/scenario", json=body, timeout=30)
+    assert answer.status_code == 400 and "at most" in answer.json()["error"]
+    assert httpx.get(mock.url + "/_mock/scenario", timeout=10).json() == {"defaults": {}}
+
+
+def test_the_places_remembered_keep_no_copy_of_each_sequence(monkeypatch):
+    from qwen_helpers.mock import scenarios
+
+    monkeypatch.setattr(scenarios, "MAX_POSITIONS", 100)
+    book = ScenarioBook()
+    tracemalloc.start()
+    try:
+        for number in range(200):  # each a new sequence as long as a header allows
+            book.next_step(DEMO_KEY, f"{200 + number}," + "," * 8000 + "200")
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(book._positions) == 100
+    assert kept < 100 * 1024  # 100 places, not 100 copies of 8 KB
+
+
+def test_defaults_followed_from_another_mock_are_bounded_too():
+    book = ScenarioBook()
+    book.follow({f"key-{number}": "429" for number in range(MAX_DEFAULTS + 100)} |
+                {"k" * 10_000: "503"})
+    assert len(book._followed) == MAX_DEFAULTS and "k" * 10_000 not in book._followed
+
+
 # -- item 5: the non-stream cut sends part of the body, then closes ---------------------------
 
 @pytest.mark.parametrize("path", [CHAT, NATIVE], ids=["compatible", "native"])

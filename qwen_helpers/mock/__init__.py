@@ -18,8 +18,10 @@ and the mock's own control endpoints:
 - ``GET /_mock/health`` — readiness.
 
 Bounds, so that no client can grow the mock's memory or hold it up: the request log keeps the
-last 10,000 entries; scenarios hold at most 1,000 items, their places 4,096 key-and-sequence
-pairs and the keys' defaults 256 keys (:mod:`.scenarios`); a body over 16 MiB is the service's
+last 10,000 entries; a scenario holds at most 1,000 items in 8,190 characters, and defaults
+are kept for at most 256 keys of up to 256 characters (beyond that, a 400 that says so); the
+places of 4,096 key-and-sequence pairs are remembered, the least recently used forgotten
+(:mod:`.scenarios`); a body over 16 MiB is the service's
 413; a large body is read and counted in a worker thread, its prompt (texts, tool calls,
 tools) refused once a partial count proves it over the model's limit; a connection silent
 for 75 s (``--idle-timeout``), before its first request or between two, is closed.

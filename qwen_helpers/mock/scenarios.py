@@ -25,14 +25,16 @@ item                what the request gets
 ``ITEM*K``          the item K times (K from 1), e.g. ``429*3,200``
 ==================  ===============================================================================
 
-A sequence holds 1 to :data:`MAX_ITEMS` items once expanded; anything else is refused (a 400
-that says what is allowed) before it is expanded. The mock remembers the place of at most
-:data:`MAX_POSITIONS` key-and-sequence pairs (the least recently used is forgotten: it starts
-over) and at most :data:`MAX_DEFAULTS` keys' defaults.
+A sequence holds 1 to :data:`MAX_ITEMS` items once expanded and :data:`MAX_SEQUENCE_CHARS`
+characters; anything else is refused (a 400 that says what is allowed) before it is expanded.
+The mock remembers the place of at most :data:`MAX_POSITIONS` key-and-sequence pairs (the least
+recently used is forgotten: it starts over; a digest stands for the sequence) and the defaults
+of at most :data:`MAX_DEFAULTS` keys of up to :data:`MAX_KEY_CHARS` characters.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
@@ -48,8 +50,13 @@ MAX_ITEMS = 1000
 """Items of one sequence, once ``*K`` is expanded."""
 MAX_POSITIONS = 4096
 """Key-and-sequence pairs whose place the mock remembers (least recently used forgotten)."""
+MAX_SEQUENCE_CHARS = 8190
+"""Characters of one sequence: the longest header value aiohttp reads, so any sequence that
+works in ``X-Mock-Scenario`` works as a default too."""
 MAX_DEFAULTS = 256
 """Keys that may have a default sequence at once (``POST /_mock/scenario``)."""
+MAX_KEY_CHARS = 256
+"""Characters of a key given a default (a real key has 35)."""
 
 _ITEM = re.compile(r"^(?P<name>[a-z]+|\d{3})(?:[:/](?P<arg>[A-Za-z0-9_.]+))?(?:\*(?P<times>\d+))?$")
 
@@ -72,6 +79,8 @@ class Step:
 
 def parse(sequence: str) -> list[Step]:
     """Parse a sequence, raising ValueError that names the bad item and what is allowed."""
+    if len(sequence) > MAX_SEQUENCE_CHARS:
+        raise ValueError(f"a scenario may be at most {MAX_SEQUENCE_CHARS} characters long")
     steps: list[Step] = []
     for raw in (part.strip() for part in sequence.split(",")):
         if not raw:
@@ -129,7 +138,8 @@ class ScenarioBook:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._positions: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str, bytes], int] = OrderedDict()
+        """Each (key, source, sequence digest)'s next place, least recently used first."""
         self._defaults: dict[str, str] = {}
         self._followed: dict[str, str] = {}
         """Defaults copied from another mock (``follow.py``); this mock's own come first."""
@@ -138,6 +148,8 @@ class ScenarioBook:
         """Make ``sequence`` the default for ``key`` (every key when None); "" clears it."""
         steps = parse(sequence)
         target = key or self.ALL_KEYS
+        if len(target) > MAX_KEY_CHARS:
+            raise ValueError(f"a key may be at most {MAX_KEY_CHARS} characters long")
         with self._lock:
             if steps:
                 if target not in self._defaults and len(self._defaults) >= MAX_DEFAULTS:
@@ -154,8 +166,11 @@ class ScenarioBook:
         """Play another mock's defaults too (after this mock's own); bad sequences are skipped."""
         valid = {}
         for key, sequence in defaults.items():
+            if len(valid) == MAX_DEFAULTS:
+                break
             try:
-                if isinstance(key, str) and isinstance(sequence, str) and parse(sequence):
+                if (isinstance(key, str) and len(key) <= MAX_KEY_CHARS
+                        and isinstance(sequence, str) and parse(sequence)):
                     valid[key] = sequence
             except ValueError:
                 continue
@@ -185,7 +200,7 @@ class ScenarioBook:
             steps = parse(sequence)
             if not steps:
                 raise ValueError(f"the scenario {sequence[:40]!r} holds no item; {_ALLOWED}")
-            slot = (key, source, sequence)
+            slot = (key, source, hashlib.sha256(sequence.encode("utf-8", "surrogatepass")).digest())
             position = self._positions.pop(slot, 0)
             self._positions[slot] = position + 1  # now the most recently used
             while len(self._positions) > MAX_POSITIONS:
