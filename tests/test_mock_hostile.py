@@ -302,3 +302,24 @@ def test_a_silent_connection_is_closed_after_the_idle_time():
         where = urlsplit(mock.url)
         with socket.create_connection((where.hostname, where.port), timeout=10) as silent:
             assert silent.recv(1) == b""  # closed by the mock (our 10 s time-out would raise)
+
+
+@pytest.mark.parametrize("path", [CHAT, "/_mock/scenario"], ids=["chat", "control"])
+def test_a_body_that_never_comes_is_answered_408_and_closed(path):
+    """Headers promise a body, then silence: aiohttp's keep-alive time-out does not apply."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from qwen_helpers.mock import MockServer
+
+    with MockServer(idle_timeout=0.5) as mock:
+        where = urlsplit(mock.url)
+        with socket.create_connection((where.hostname, where.port), timeout=10) as connection:
+            connection.sendall(f"POST {path} HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer "
+                               f"{DEMO_KEY}\r\nContent-Length: 100\r\n\r\n{{".encode())
+            answer = b""
+            while chunk := connection.recv(65536):  # until the mock closes it
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer[:200]
+        if path == CHAT:
+            assert mock.requests()[-1]["status"] == 408

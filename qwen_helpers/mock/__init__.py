@@ -21,10 +21,11 @@ Bounds, so that no client can grow the mock's memory or hold it up: the request 
 last 10,000 entries; a scenario holds at most 1,000 items in 8,190 characters, and defaults
 are kept for at most 256 keys of up to 256 characters (beyond that, a 400 that says so); the
 places of 4,096 key-and-sequence pairs are remembered, the least recently used forgotten
-(:mod:`.scenarios`); a body over 16 MiB is the service's
-413; a large body is read and counted in a worker thread, its prompt (texts, tool calls,
-tools) refused once a partial count proves it over the model's limit; a connection silent
-for 75 s (``--idle-timeout``), before its first request or between two, is closed.
+(:mod:`.scenarios`); a body over 16 MiB is the service's 413; a large body is read and counted
+in a worker thread, its prompt (texts, tool calls, tools) refused once a partial count proves
+it over the model's limit; a connection silent for 75 s (``--idle-timeout``), before its first
+request or between two, is closed, and a body not all come within that time is a 408 (its
+wording UNCONFIRMED), then the connection closes.
 
 Keys: ``mock-key-valid`` is the demo key; the teaching keys for each branch of the
 authentication flow are listed in :mod:`.keys`. Faults: the ``X-Mock-Scenario`` header, e.g.

@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--record-to", type=Path, default=Path("recordings"),
                         help="where record mode saves recordings (default: ./recordings)")
     parser.add_argument("--idle-timeout", type=float, default=75.0,
-                        help="seconds before a silent connection is closed")
+                        help="seconds before a silent connection is closed, and for a "
+                             "request's body to come whole (else 408)")
     parser.add_argument("--random-ids", action="store_true",
                         help="random request ids and real timestamps")
     args = parser.parse_args(argv)

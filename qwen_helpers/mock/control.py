@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
+from .handlers import closing, read_body
 from .state import STATE
 
 
@@ -31,6 +34,12 @@ async def post_scenario(request: web.Request) -> web.Response:
 
     Without ``key`` the sequence applies to every key; an empty sequence clears it.
     """
+    try:
+        await read_body(request)
+    except asyncio.TimeoutError:
+        waited = request.app[STATE].config.idle_timeout
+        return await closing(request, web.json_response(
+            {"error": f"the body did not all come within {waited:g} s"}, status=408))
     try:
         try:
             body = await request.json()

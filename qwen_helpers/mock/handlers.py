@@ -42,9 +42,14 @@ async def chat(request: web.Request) -> web.StreamResponse:
     except ValueError as exc:
         return respond(request, 400, str(exc).encode(), "text/plain")
     try:
-        raw = await request.read()
+        raw = await read_body(request)
     except web.HTTPRequestEntityTooLarge:
         return respond(request, 413, errors.gateway_text(413), "text/plain")
+    except asyncio.TimeoutError:
+        # What the real gateway answers a body that stops coming is UNCONFIRMED: the mock
+        # answers 408 in the gateway's plain form, like the other statuses outside the catalogue.
+        return await closing(request, respond(request, 408, errors.gateway_text(408),
+                                              "text/plain"))
     if state.config.upstream:
         from .record import forward
 
@@ -93,6 +98,22 @@ async def chat(request: web.Request) -> web.StreamResponse:
         return await _stream(request, chat_request, result, step, pace)
     await _pause(pace.ttft + result.output_tokens / pace.tokens_per_second)
     return _complete(request, chat_request, result, step)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body; asyncio.TimeoutError when it has not all come within the mock's
+    ``idle_timeout`` (aiohttp itself waits for a promised body as long as the client likes)."""
+    return await asyncio.wait_for(request.read(), request.app[STATE].config.idle_timeout)
+
+
+async def closing(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Send the response, then close the connection (aiohttp would linger 10 s more, reading
+    the rest of a body that is not coming)."""
+    await response.prepare(request)
+    await response.write_eof()
+    if request.transport is not None:
+        request.transport.close()
+    return response
 
 
 OFF_THE_LOOP_BYTES = 256 * 1024

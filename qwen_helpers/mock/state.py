@@ -53,7 +53,8 @@ class MockConfig:
     log_size: int = 10_000
     idle_timeout: float = 75.0
     """Seconds a connection may stay silent — before its first request or between two — before
-    the mock closes it (aiohttp's ``keepalive_timeout``; a stream being sent is not idle)."""
+    the mock closes it (aiohttp's ``keepalive_timeout``; a stream being sent is not idle), and
+    a request's body may take to come whole (then a 408, and the connection closes)."""
 
     def __post_init__(self) -> None:
         """Refuse a configuration the mock cannot serve, before it starts (gate M7)."""
