@@ -18,6 +18,7 @@ import argparse
 import json
 import threading
 import time
+from pathlib import Path
 
 import httpx
 from common import KEY, ROOT, Section, percentile, start_mock, stop
@@ -95,8 +96,6 @@ def main() -> None:
     parser.add_argument("--megabytes", type=float, default=15.0)
     parser.add_argument("--root", default=str(ROOT), help="the checkout whose mock to run")
     args = parser.parse_args()
-    from pathlib import Path
-
     print(run(args.repeat, args.megabytes, Path(args.root)).markdown())
 
 

@@ -181,15 +181,17 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True,
         from_file = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
     looked_at = dotenv_path or (suggested_dotenv(start) if dotenv else None)
     values = {**from_file, **environment}  # the environment wins, as with override=False
-    token = _file_language.set(_lang_or_none(values.get("QWEN_LANG")))
+    raw_lang = values.get("QWEN_LANG")
+    lang = _lang(raw_lang)  # first: the language of the other settings' errors
+    token = _file_language.set(lang if raw_lang and raw_lang.strip() else None)
     try:
-        return _settings(values, environment, dotenv, looked_at, dotenv_path)
+        return _settings(values, environment, dotenv, looked_at, dotenv_path, lang)
     finally:
         _file_language.reset(token)
 
 
 def _settings(values: dict[str, str], environment: dict[str, str], dotenv: bool,
-              looked_at: Path | None, dotenv_path: Path | None) -> Settings:
+              looked_at: Path | None, dotenv_path: Path | None, lang: str) -> Settings:
     raw_key = values.get(KEY_VARIABLE)
     key = clean_key(raw_key)
     source: KeySource = "none" if not key else ("env" if KEY_VARIABLE in environment else ".env")
@@ -199,7 +201,7 @@ def _settings(values: dict[str, str], environment: dict[str, str], dotenv: bool,
     common = dict(region=region, model=model, dotenv_path=looked_at,
                   dotenv_found=dotenv_path is not None, key_source=source,
                   time_scale=_time_scale(values.get("QWEN_TIME_SCALE")),
-                  lang=_lang(values.get("QWEN_LANG")))
+                  lang=lang)
     if mode == "mock":
         from .mock.keys import DEMO_KEY  # here, not on top: the mock imports this module
 
@@ -290,21 +292,12 @@ _WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """The workspace id the dashscope SDK accepts (``dashscope.set_region``)."""
 
 
-def _lang_or_none(raw: str | None) -> str | None:
-    try:
-        return messages.check_language(raw) if raw and raw.strip() else None
-    except messages.LanguageError:
-        return None  # refused with a message by _lang below
-
-
 def _lang(raw: str | None) -> str:
-    from .messages import DEFAULT_LANGUAGE, LanguageError, check_language
-
     if raw is None or not raw.strip():
-        return DEFAULT_LANGUAGE
+        return messages.DEFAULT_LANGUAGE
     try:
-        return check_language(raw)
-    except LanguageError as error:
+        return messages.check_language(raw)
+    except messages.LanguageError as error:
         raise ConfigError(str(error)) from None
 
 

@@ -231,8 +231,7 @@ def scrub(exc: BaseException) -> BaseException:
     """
     for link in _chain(exc):
         try:
-            link.args = tuple(_redact(a) if isinstance(a, (str, bytes)) and _KEY_SHAPED.search(
-                a if isinstance(a, str) else a.decode("latin-1")) else a for a in link.args)
+            link.args = tuple(_masked(arg) for arg in link.args)
             if isinstance(getattr(link, "message", None), str):
                 link.message = _redact(link.message)  # type: ignore[attr-defined]
             notes = getattr(link, "__notes__", None)
@@ -400,6 +399,14 @@ A filter acts on the logger it is added to, not on its children: these are the o
 requests."""
 for _name in SDK_LOGGERS:
     logging.getLogger(_name).addFilter(_MaskKeys())
+
+
+def _masked(arg: object) -> object:
+    """An exception's argument with keys masked; bytes stay bytes unless they hold a key."""
+    if isinstance(arg, str) or (isinstance(arg, bytes)
+                                and _KEY_SHAPED.search(arg.decode("latin-1"))):
+        return _redact(arg)
+    return arg
 
 
 def _redact(text: object) -> str:

@@ -12,7 +12,14 @@ from ..models import CURRENT_MODELS
 from . import errors, wire
 from . import pace as pacing
 from .answers import Answer, answer, prompt_over
-from .requests import ChatRequest, Rejected, load_body, parse_compatible, parse_native
+from .requests import (
+    LARGE_BODY_BYTES,
+    ChatRequest,
+    Rejected,
+    load_body,
+    parse_compatible,
+    parse_native,
+)
 from .responses import error_response, headers_for, respond, status_response
 from .scenarios import Step
 from .state import CALL, EPOCH, STATE
@@ -75,15 +82,14 @@ async def chat(request: web.Request) -> web.StreamResponse:
         request.transport.close()
         return web.Response(status=500)
     limit = CURRENT_MODELS[chat_request.model].max_input_tokens
-    if len(raw) > OFF_THE_LOOP_BYTES and await asyncio.to_thread(
+    too_long = errors.invalid_parameter(f"Range of input length should be [1, {limit}]")
+    if len(raw) > LARGE_BODY_BYTES and await asyncio.to_thread(
             prompt_over, chat_request.messages, limit, chat_request.params.get("tools")):
-        return error_response(request, errors.invalid_parameter(
-            f"Range of input length should be [1, {limit}]"))
+        return error_response(request, too_long)
     result = await _off_the_loop(len(raw), answer, chat_request, state.recordings)
     entry["recording"] = result.recording
     if result.input_tokens > limit:
-        return error_response(request, errors.invalid_parameter(
-            f"Range of input length should be [1, {limit}]"))
+        return error_response(request, too_long)
     profile = request[CALL].profile
     throttled = state.limiter.check(request[CALL].key, chat_request.model, result.input_tokens,
                                     profile.rpm or state.config.rpm,
@@ -116,15 +122,12 @@ async def closing(request: web.Request, response: web.StreamResponse) -> web.Str
     return response
 
 
-OFF_THE_LOOP_BYTES = 256 * 1024
-"""Bodies larger than this are read and answered in a worker thread, so that one large request
-does not hold up every other client (the health check included) while it is parsed and counted;
-their prompt is first checked against the model's limit without counting all of it."""
-
-
 async def _off_the_loop(size: int, work: Callable[..., T], *args: Any) -> T:
-    """``work(*args)``: in a worker thread for a large body, else here (a thread costs more)."""
-    if size > OFF_THE_LOOP_BYTES:
+    """``work(*args)``: in a worker thread for a body over :data:`LARGE_BODY_BYTES`, so that one
+    large request does not hold up every other client (the health check included); else here
+    (a thread costs more). A large body's prompt is also checked against the model's limit
+    without counting all of it (:func:`~.answers.prompt_over`)."""
+    if size > LARGE_BODY_BYTES:
         return await asyncio.to_thread(work, *args)
     return work(*args)
 

@@ -63,11 +63,15 @@ class ChatRequest:
                 **{k: self.params[k] for k in sorted(self.params)}}
 
 
+LARGE_BODY_BYTES = 256 * 1024
+"""A body larger than this is parsed and answered in a worker thread (``handlers.py``)."""
+
+
 def load_body(raw: bytes) -> dict[str, Any]:
     """The JSON object in a body, or Rejected with the service's "body invalid" error."""
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_no_constant,
-                          object_pairs_hook=_object)
+                          object_pairs_hook=_object if len(raw) > LARGE_BODY_BYTES else None)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Rejected(BODY_INVALID) from None
     if not isinstance(body, dict) or (_SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(body)):
@@ -90,8 +94,9 @@ def _has_lone_surrogate(body: dict[str, Any]) -> bool:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object, as ``json.loads`` makes it. Being Python code, it lets the thread parsing a
-    large body pause for the event loop (the C parser alone holds the interpreter lock for
+    """A JSON object, as ``json.loads`` makes it; for large bodies only (a small one parses
+    faster without it). Being Python code, it lets the thread parsing a large body pause for
+    the event loop (the C parser alone holds the interpreter lock for
     hundreds of milliseconds on a body of half a million objects)."""
     return dict(pairs)
 
