@@ -42,6 +42,10 @@ class Model:
     name: str
     max_output_tokens: int
     """Upper bound of ``max_tokens``. Third-party model cards; UNCONFIRMED by an official page."""
+    max_thinking_tokens: int = 81_920
+    """Upper bound of ``thinking_budget``: 81,920 for qwen-plus, qwen-flash and the 3.5 models,
+    131,072 for qwen3.6-flash, 262,144 for qwen3.7 (help.aliyun.com text-generation-model
+    table, as cited by models.dev PRs #2364/#2366, June 2026); the others UNCONFIRMED."""
     max_input_tokens: int = 98_304
     """Longest prompt accepted. 98,304 is the figure in the official error example
     "Range of input length should be [1, 98304]"; newer models accept more (UNCONFIRMED)."""
@@ -57,9 +61,9 @@ CURRENT_MODELS: dict[str, Model] = {
         Model("qwen3.5-plus", 65_536),
         Model("qwen3.5-flash", 64_000),
         Model("qwen3.6-plus", 65_536),
-        Model("qwen3.6-flash", 65_536),
-        Model("qwen3.7-plus", 65_536),
-        Model("qwen3.7-max", 65_536),
+        Model("qwen3.6-flash", 65_536, 131_072),
+        Model("qwen3.7-plus", 65_536, 262_144),
+        Model("qwen3.7-max", 65_536, 262_144),
         Model("qwen3.8-flash", 128_000),
         Model("qwen3.8-max", 65_536),
     )

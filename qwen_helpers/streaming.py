@@ -33,7 +33,7 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import QwenError, to_qwen_error
@@ -58,6 +58,12 @@ class StreamResult:
     """Chunks received, role-only and usage-only chunks included."""
     ttft: float | None = None
     """Seconds from the call to the first non-empty piece of text (reasoning counts)."""
+    answer_ttft: float | None = None
+    """Seconds from the call to the first piece of the answer (``content``): on a thinking
+    model, the reader waits this long for the answer, however soon the reasoning began."""
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    """Tool calls, their streamed pieces joined by ``index``: ``{"id", "type", "function":
+    {"name", "arguments"}}``, ``arguments`` the JSON text as the model wrote it."""
     total_time: float = 0.0
     usage: dict[str, Any] | None = None
     """The last usage the stream carried, as the wire named it (native usage is cumulative)."""
@@ -76,6 +82,13 @@ class StreamResult:
     def output_tokens(self) -> int | None:
         """Output tokens from either dialect (``output_tokens`` or ``completion_tokens``)."""
         return _first(self.usage, "output_tokens", "completion_tokens")
+
+    @property
+    def reasoning_tokens(self) -> int | None:
+        """The part of the output tokens spent reasoning, when the usage says (``reasoning_tokens``
+        in ``completion_tokens_details`` or ``output_tokens_details``)."""
+        details = _first(self.usage, "completion_tokens_details", "output_tokens_details")
+        return _first(details, "reasoning_tokens") if isinstance(details, Mapping) else None
 
     def summary(self, timings: bool = True) -> str:
         """One line for a notebook; ``timings=False`` keeps it stable between runs."""
@@ -150,6 +163,8 @@ class _Collector:
             return
         if self.result.ttft is None:
             self.result.ttft = self.clock() - self.start
+        if kind == "text" and self.result.answer_ttft is None:
+            self.result.answer_ttft = self.clock() - self.start
         setattr(self.result, kind, known)
         if self.callbacks[kind]:
             try:
@@ -157,6 +172,24 @@ class _Collector:
             except Exception as exc:  # the caller's own bug, not a failure of the stream
                 self.caller_error = exc
                 raise
+
+    def add_tool_calls(self, pieces: Any) -> None:
+        """Join streamed tool-call pieces by ``index``: the first piece of a call brings its id
+        and name, the later ones more of its ``arguments`` (names and ids are never split)."""
+        calls = self.result.tool_calls
+        for piece in pieces or []:
+            piece = _as_dict(piece) or {}
+            index = piece.get("index") or 0
+            while len(calls) <= index:
+                calls.append({"id": "", "type": "function",
+                              "function": {"name": "", "arguments": ""}})
+            call, function = calls[index], piece.get("function") or {}
+            call["id"] = piece.get("id") or call["id"]
+            call["function"]["name"] = function.get("name") or call["function"]["name"]
+            if self.cumulative:  # a native snapshot holds each call's arguments so far
+                call["function"]["arguments"] = function.get("arguments") or ""
+            else:
+                call["function"]["arguments"] += function.get("arguments") or ""
 
     def finish_reason(self, reason: str | None) -> None:
         if reason and reason != "null":  # native streams send the *string* "null" until the end
@@ -176,6 +209,7 @@ class _Collector:
                 delta = choice.delta
                 self.add("reasoning", getattr(delta, "reasoning_content", None))
                 self.add("text", delta.content)
+                self.add_tool_calls(getattr(delta, "tool_calls", None))
                 self.finish_reason(choice.finish_reason)
 
     def _native(self, response: Mapping[str, Any]) -> None:
@@ -192,6 +226,7 @@ class _Collector:
             message = choices[0].get("message") or {}
             self.add("reasoning", message.get("reasoning_content"))
             self.add("text", message.get("content"))
+            self.add_tool_calls(message.get("tool_calls"))
             self.finish_reason(choices[0].get("finish_reason"))
         else:  # result_format="text"
             self.add("text", output.get("text"))
@@ -259,7 +294,7 @@ def collect_openai(stream: Any, *, on_text: OnPiece | None = None,
     """Collect an ``openai`` stream, or a function that opens one (then TTFT includes opening).
 
     Usage appears only with ``stream_options={"include_usage": True}`` (a last chunk with
-    ``choices: []``). Only choice 0 is collected; tool-call deltas are not.
+    ``choices: []``). Only choice 0 is collected; its tool-call pieces are joined by index.
     """
     return _collect(stream, _Collector(clock, on_text, on_reasoning, False), strict)
 

@@ -47,6 +47,8 @@ class Price:
     third_party: bool = False
     max_input_tokens: int | None = None
     """The input-length tier the price is for; a longer prompt's price is unknown."""
+    thinking_output: float | None = None
+    """Output price when thinking is on (reasoning and answer tokens alike); None: unknown."""
 
     def describe(self) -> str:
         """``qwen-plus: USD 0.4 in / 1.2 out per M (source, date)``; None shows as unknown."""
@@ -62,7 +64,7 @@ class Price:
 
 _BILLING = "alibabacloud.com/help/en/model-studio/billing-for-model-studio, 'minimum' tier"
 _CHINA = ("help.aliyun.com/en/document_detail/3023262.html, 'AI PaaS billing rules' (may be one "
-          "channel's), non-thinking output")
+          "channel's); output ¥2 without thinking, ¥8 with it")
 _AGGREGATION = "api-evangelist/qwen aggregation"
 _RETIRED = " (model retired 2026-10-10)"
 # docs/sources.md §8.5; "K" read as 1,000 so a tier is never overstated.
@@ -75,7 +77,7 @@ PRICES: tuple[Price, ...] = (
     Price("qwen3-max", "international", 1.2, None, _AGGREGATION, "2026-05", True, 32_000),
     Price("qwen3.5-plus", "international", 0.4, None, _AGGREGATION, "2026-05", True),
     Price("qwen3.5-flash", "international", 0.1, None, _AGGREGATION, "2026-05", True),
-    Price("qwen-plus", "china", 0.8, 2.0, _CHINA, "undated", False, 128_000),
+    Price("qwen-plus", "china", 0.8, 2.0, _CHINA, "undated", False, 128_000, 8.0),
     Price("qwen-flash", "china", 0.2, 1.5, _CHINA, "undated", False, 128_000),
     Price("qwen-turbo", "china", 0.3, None, _CHINA + _RETIRED, "undated", False, 128_000),
 )
@@ -151,6 +153,18 @@ def read_call(outcome: Any) -> dict[str, Any]:
             "code": str(code) if failed and code else None}
 
 
+def _reasoned(outcome: Any) -> bool:
+    """True when an answer carries reasoning (a stream result's, or choice 0's message's)."""
+    if _field(outcome, "reasoning"):
+        return True
+    output = _field(outcome, "output")
+    choices = _field(output, "choices") if output is not None else _field(outcome, "choices")
+    if not choices:
+        return False
+    message = _field(choices[0], "message") or {}
+    return bool(_field(message, "reasoning_content"))
+
+
 def _kind(failure: Any, broken: bool) -> str:
     """The failure's kind in :data:`qwen_helpers.errors.KINDS`, the one vocabulary of failures."""
     if isinstance(failure, QwenError):
@@ -194,6 +208,8 @@ class CallRecord:
     usage_known: bool = True  # False for a broken stream: tokens estimated or None, never 0
     error: str | None = None
     time: float = 0.0
+    thinking: bool = False
+    """The answer came with reasoning: its output is priced at the thinking price."""
 
     def cost(self, price: Price | None) -> float | None:
         """What this attempt cost under ``price``, or None when it cannot be known."""
@@ -215,8 +231,9 @@ class CallRecord:
             return 0.0, False
         price_in = price.input if price else None
         cache_in = None if price_in is None else price_in * CACHE_HIT_FRACTION
+        price_out = (price.thinking_output if self.thinking else price.output) if price else None
         parts = ((self.input_tokens or 0) - cached, price_in), (cached, cache_in), (
-            self.output_tokens or 0, price.output if price else None)
+            self.output_tokens or 0, price_out)
         total, complete = 0.0, True
         for tokens, per_million in parts:
             if tokens:
@@ -264,7 +281,8 @@ class Ledger:
         usage = (None if facts["failed"] else read_usage(outcome)) or Usage(0, 0, 0)
         return self.add(CallRecord(name, facts["status"], facts["request_id"], usage.input_tokens,
                                    usage.output_tokens, usage.cached_tokens, latency, attempt,
-                                   cached, True, facts["code"] or facts["kind"], self._clock()))
+                                   cached, True, facts["code"] or facts["kind"], self._clock(),
+                                   _reasoned(outcome)))
 
     def record_incomplete(self, model: str, *, request_id: str | None = None,
                           latency: float | None = None, attempt: int = 1,

@@ -166,4 +166,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "注意：未安装 detect-secrets，因此只查找 DashScope 密钥、Bearer 令牌和你指定的密钥"
               "（运行 pip install -r requirements.txt 即可安装）",
     },
+    # tool_calling.py: what a tool message tells the model, and the loop's problems
+    "tool.problem": {"en": "error: {problem}", "zh": "错误：{problem}"},
+    "tool.unknown": {
+        "en": "there is no tool named {name!r}; the tools are: {known}",
+        "zh": "没有名为 {name!r} 的工具；可用的工具有：{known}",
+    },
+    "tool.not_json": {
+        "en": "the arguments are not valid JSON ({error} at character {position}); send them "
+              "again as one JSON object",
+        "zh": "参数不是合法的 JSON（第 {position} 个字符处：{error}）；请以一个 JSON 对象重新发送",
+    },
+    "tool.not_object": {
+        "en": "the arguments must be a JSON object, not {got}",
+        "zh": "参数必须是 JSON 对象，而不是 {got}",
+    },
+    "tool.raised": {"en": "the tool failed: {error}", "zh": "工具执行失败：{error}"},
+    # structured.py: why a JSON answer was not accepted
+    "json.not_valid": {
+        "en": "the answer does not fit ({count} problem(s)): {problems}",
+        "zh": "回答不符合要求（{count} 处问题）：{problems}",
+    },
+    "json.empty": {"en": "the answer is empty", "zh": "回答为空"},
+    "json.not_json": {
+        "en": "not JSON: {error} (line {line}, column {column})",
+        "zh": "不是合法的 JSON：{error}（第 {line} 行第 {column} 列）",
+    },
+    "json.field": {"en": "{where}: {what}", "zh": "{where}：{what}"},
+    "json.missing": {"en": "missing", "zh": "缺少这个字段"},
+    "json.extra": {"en": "not in the schema", "zh": "模式（schema）中没有这个字段"},
+    "json.type": {"en": "should be {expected}, got {got}", "zh": "应为{expected}，实际是 {got}"},
+    "json.expected.integer": {"en": "an integer", "zh": "整数"},
+    "json.expected.number": {"en": "a number", "zh": "数字"},
+    "json.expected.string": {"en": "a string", "zh": "字符串"},
+    "json.expected.boolean": {"en": "true or false", "zh": "布尔值（true 或 false）"},
+    "json.expected.list": {"en": "a list", "zh": "列表"},
+    "json.expected.object": {"en": "an object", "zh": "对象"},
 }

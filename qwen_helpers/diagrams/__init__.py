@@ -18,6 +18,9 @@ diagram                    what it shows (section of the document)       highlig
 04-sdk-choice              OpenAI SDK or DashScope SDK (5)               node ids
 06-scenarios               a question, a stream, a retry timeline (6)    node ids
 07-core-concepts           the concept card (7)                          node ids
+08-thinking                a thinking model's stream, kept apart         node ids
+09-tool-calling            the tool-calling loop                         node ids
+10-structured-output       JSON mode or a schema, validated              node ids
 =========================  ============================================  ======================
 """
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import auth, flows, retry_tree, scenarios
+from . import auth, beyond, flows, retry_tree, scenarios
 from .graph import Graph
 from .highlight import edge_id, frame, light, node_id
 from .style import SVG_FONT_STACKS
@@ -62,6 +62,9 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
     Spec(scenarios.SCENARIOS, "Three scenarios: a question, a stream, a retry (实际场景流程图)",
          scenarios.scenarios),
     Spec(scenarios.CONCEPTS, "The core concepts on one card (核心概念速记卡)", scenarios.concepts),
+    Spec(beyond.THINKING, "A thinking model's answer (思考模式)", beyond.thinking),
+    Spec(beyond.TOOL_CALLING, "The tool-calling loop (工具调用)", beyond.tool_calling),
+    Spec(beyond.STRUCTURED, "Structured output (结构化输出)", beyond.structured_output),
 )}
 
 

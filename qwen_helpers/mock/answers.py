@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .requests import ChatRequest
+from .tool_calls import forced_tool, from_schema, stand_in_call, tool_names, with_ids
 
 PACKAGE_RECORDINGS = Path(__file__).with_name("recordings")
 APPLIED_BY_MOCK = ("stop", "max_tokens", "n")
@@ -144,6 +145,8 @@ class Answer:
     recording: str | None = None
     """The recording's file name, or None when the answer is a stand-in."""
     choices: int = 1
+    reasoning_tokens: int = 0
+    """The part of ``output_tokens`` spent reasoning (billed as output)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -230,6 +233,36 @@ def stand_in_reasoning(request: ChatRequest) -> str:
     return "This is mock reasoning: no recording matches this request."
 
 
+def stand_in_json(request: ChatRequest) -> str:
+    """The stand-in of a JSON-mode request no recording matches: still valid JSON, as JSON mode
+    promises — built from the ``json_schema`` when there is one, else ``{"answer": …}``."""
+    form = request.params.get("response_format") or {}
+    text = stand_in(request)
+    if form.get("type") == "json_schema":
+        value = from_schema((form.get("json_schema") or {}).get("schema") or {}, text)
+    else:
+        value = {"answer": text}
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _stand_in_for(request: ChatRequest) -> tuple[str, list[dict[str, Any]] | None]:
+    """Content and tool calls for a request no recording matches."""
+    forced = forced_tool(request.params)
+    if forced is not None:
+        return "", [stand_in_call(forced, _question(request))]
+    if (request.params.get("response_format") or {}).get("type") in JSON_FORMATS:
+        return stand_in_json(request), None
+    text = stand_in(request)
+    names = tool_names(request.params)
+    if names and request.params.get("tool_choice") != "none":
+        text += (f" 可调用的工具：{', '.join(names)}。" if is_chinese(text)
+                 else f" The tools it could call: {', '.join(names)}.")
+    return text, None
+
+
+JSON_FORMATS = ("json_object", "json_schema")
+
+
 def answer(request: ChatRequest, recordings: Recordings) -> Answer:
     """The answer to a request, with real token counts and ``max_tokens``/``stop`` applied."""
     canonical = request.canonical()
@@ -238,17 +271,23 @@ def answer(request: ChatRequest, recordings: Recordings) -> Answer:
     found = recordings.find(canonical) or recordings.find(
         {k: v for k, v in canonical.items() if k not in APPLIED_BY_MOCK})
     recorded = found[1]["response"] if found else {}
-    content = recorded.get("content")
-    if content is None:
-        content = "" if recorded.get("tool_calls") else stand_in(request)
-    reasoning = recorded.get("reasoning_content")
-    if request.params.get("enable_thinking") and reasoning is None:
+    content, calls = recorded.get("content"), recorded.get("tool_calls")
+    if not found:
+        content, calls = _stand_in_for(request)
+    elif content is None:
+        content = ""
+    thinking = bool(request.params.get("enable_thinking"))
+    reasoning = recorded.get("reasoning_content") if thinking else None
+    if thinking and reasoning is None:
         reasoning = stand_in_reasoning(request)
-    if not request.params.get("enable_thinking"):
-        reasoning = None
-    result = Answer(content, recorded.get("finish_reason", "stop"), reasoning,
-                    recorded.get("tool_calls"), recording=found[0] if found else None,
+    finish = recorded.get("finish_reason") or ("tool_calls" if calls else "stop")
+    result = Answer(content, finish, reasoning,
+                    with_ids(calls, request_hash(canonical)) if calls else None,
+                    recording=found[0] if found else None,
                     choices=int(request.params.get("n", 1)))
+    budget = request.params.get("thinking_budget")
+    if reasoning and budget is not None and len(tokens(reasoning)) > budget:
+        result.reasoning = _encoding().decode(tokens(reasoning)[: int(budget)], errors="replace")
     for stop in request.params.get("stop", []):
         if isinstance(stop, str) and stop and stop in result.content:
             result.content = result.content[: result.content.index(stop)]
@@ -259,7 +298,9 @@ def answer(request: ChatRequest, recordings: Recordings) -> Answer:
         result.finish_reason = "length"
         ids = ids[: int(limit)]
     result.input_tokens = count_prompt(request.messages, request.params.get("tools"))
-    result.output_tokens = len(ids) + len(tokens(reasoning or ""))
+    result.reasoning_tokens = len(tokens(result.reasoning or ""))
+    result.output_tokens = len(ids) + result.reasoning_tokens
     if result.tool_calls:
-        result.output_tokens += len(tokens(json.dumps(result.tool_calls, ensure_ascii=False)))
+        result.output_tokens += len(tokens(json.dumps(
+            [call["function"] for call in result.tool_calls], ensure_ascii=False)))
     return result

@@ -5,7 +5,10 @@
 captures of the real service: "Required parameter(X) missing or invalid, please check the
 request parameters." [3P alibaba/spring-ai-alibaba#1350], "parameter.enable_thinking must be set
 to false for non-streaming calls" [3P codexu/note-gen#372], and the ``json_object`` message
-[3P agno-agi/agno#5317]. Messages for ``top_p``, ``presence_penalty``, ``n`` and ``seed`` follow
+[3P agno-agi/agno#5317], "Json mode response is not supported when enable_thinking is true"
+[3P presenton/presenton#184, Aug 2025; newer models may accept it: QwenLM/Qwen#2329, Sep 2026],
+and the ``thinking_budget`` message [3P QwenLM/Qwen3#1896, Aug 2026]. Messages for ``top_p``,
+``presence_penalty``, ``n`` and ``seed`` follow
 the documented "Range of X should be …" pattern; their exact wording is UNCONFIRMED.
 """
 
@@ -24,7 +27,8 @@ from .errors import BODY_INVALID, CATALOG, ServiceError, invalid_parameter
 ROLES = ("system", "user", "assistant", "tool")
 ANSWER_PARAMETERS = (
     "temperature", "top_p", "top_k", "seed", "max_tokens", "stop", "n", "presence_penalty",
-    "repetition_penalty", "tools", "tool_choice", "response_format", "enable_thinking",
+    "repetition_penalty", "tools", "tool_choice", "parallel_tool_calls", "response_format",
+    "enable_thinking", "thinking_budget",
 )
 """The parameters that change the answer, so they are part of a recording's key."""
 INT32_MAX = 2**31 - 1
@@ -280,9 +284,41 @@ def _params(body: dict[str, Any], seed_max: int, model_name: str) -> dict[str, A
     for name in ("tools", "tool_choice", "response_format"):
         if body.get(name) is not None:
             params[name] = body[name]
-    if body.get("enable_thinking") is not None:
-        params["enable_thinking"] = _boolean(body, "enable_thinking")
+    _check_tools(params)
+    for name in ("enable_thinking", "parallel_tool_calls"):
+        if body.get(name) is not None:
+            params[name] = _boolean(body, name)
+    budget = body.get("thinking_budget")
+    if budget is not None:
+        limit = CURRENT_MODELS[model_name].max_thinking_tokens
+        if isinstance(budget, bool) or not isinstance(budget, int) or not 0 < budget <= limit:
+            raise Rejected(invalid_parameter(
+                "<400> InternalError.Algo.InvalidParameter: The thinking_budget parameter must "
+                f"be a positive integer and not greater than {limit}", "thinking_budget"),
+                model_name)
+        params["thinking_budget"] = budget
     return params
+
+
+def _check_tools(params: dict[str, Any]) -> None:
+    """``tools`` is a list of ``{"type": "function", "function": {"name": …}}``; ``tool_choice``
+    is ``"auto"``, ``"none"`` or ``{"type": "function", "function": {"name": …}}`` (sources.md
+    §3.1). The service's wording for a malformed one is UNCONFIRMED: the generic
+    "Required parameter(…) missing or invalid" message is used."""
+    tools = params.get("tools")
+    if tools is not None and not (isinstance(tools, list) and all(
+            isinstance(t, dict) and t.get("type") == "function"
+            and isinstance(t.get("function"), dict)
+            and isinstance(t["function"].get("name"), str) and t["function"]["name"]
+            for t in tools)):
+        raise _missing("tools")
+    choice = params.get("tool_choice")
+    if choice is None or choice in ("auto", "none"):
+        return
+    if not (isinstance(choice, dict) and choice.get("type") == "function"
+            and isinstance(choice.get("function"), dict)
+            and isinstance(choice["function"].get("name"), str)):
+        raise _missing("tool_choice")
 
 
 def _check_json_mode(request: ChatRequest) -> None:
@@ -292,6 +328,10 @@ def _check_json_mode(request: ChatRequest) -> None:
     if not isinstance(form, dict) or form.get("type") not in ("text", "json_object",
                                                               "json_schema"):
         raise _missing("response_format")
+    if form["type"] != "text" and request.params.get("enable_thinking"):
+        raise Rejected(invalid_parameter(
+            "Json mode response is not supported when enable_thinking is true",
+            "response_format"), request.model)
     text = " ".join(str(m.get("content") or "") for m in request.messages).lower()
     if form["type"] == "json_object" and "json" not in text:
         raise Rejected(invalid_parameter(

@@ -101,6 +101,24 @@ def _choice(delta: dict, finish: str | None = None) -> list[dict[str, Any]]:
     return [{"delta": delta, "finish_reason": finish, "index": 0, "logprobs": None}]
 
 
+def tool_call_head(call: dict[str, Any], arguments: str = "") -> dict[str, Any]:
+    """The first piece of a streamed tool call: index, id, type, name and the first arguments."""
+    return {"index": call["index"], "id": call["id"], "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": arguments}}
+
+
+def tool_call_piece(call: dict[str, Any], arguments: str) -> dict[str, Any]:
+    """A later piece: more arguments, an empty ``id``, no name (docs/sources.md §5.1)."""
+    return {"function": {"arguments": arguments}, "index": call["index"], "id": "",
+            "type": "function"}
+
+
+def tool_call_parts(call: dict[str, Any], tokens_per_piece: int) -> list[dict[str, Any]]:
+    """A tool call as the pieces a stream carries: the head, then the rest of the arguments."""
+    rest = pieces(call["function"]["arguments"], tokens_per_piece) or [""]
+    return [tool_call_head(call, rest[0])] + [tool_call_piece(call, p) for p in rest[1:]]
+
+
 def compat_chunks(request: ChatRequest, answer: Answer, request_id: str, created: int,
                   tokens_per_piece: int = 1) -> Iterator[dict[str, Any]]:
     """E3/E4: the chunks of a compatible stream, before ``[DONE]``."""
@@ -109,19 +127,24 @@ def compat_chunks(request: ChatRequest, answer: Answer, request_id: str, created
 
     choice = _choice
     thinking = answer.reasoning is not None
-    first = ({"content": None, "role": "assistant", "reasoning_content": ""} if thinking
-             else {"content": "", "role": "assistant"})
-    yield chunk(choice(first))
+    calls_only = bool(answer.tool_calls) and not answer.content and not thinking
+    if not calls_only:  # a call-only answer opens with its first call (below)
+        first = ({"content": None, "role": "assistant", "reasoning_content": ""} if thinking
+                 else {"content": "", "role": "assistant"})
+        yield chunk(choice(first))
     for name, piece in _phases(answer, tokens_per_piece):
         if thinking:
             other = "content" if name == "reasoning_content" else "reasoning_content"
             yield chunk(choice({name: piece, other: None}))
         else:
             yield chunk(choice({name: piece}))
-    if answer.tool_calls:
-        calls = [{**call, "index": i} for i, call in enumerate(answer.tool_calls)]
-        yield chunk(choice({"tool_calls": calls}))
-    yield chunk(choice({"content": ""}, answer.finish_reason))
+    for call in answer.tool_calls or []:
+        for number, part in enumerate(tool_call_parts(call, tokens_per_piece)):
+            if calls_only and call["index"] == 0 and number == 0:
+                yield chunk(choice({"content": None, "tool_calls": [part], "role": "assistant"}))
+            else:
+                yield chunk(choice({"tool_calls": [part]}))
+    yield chunk(choice({} if answer.tool_calls else {"content": ""}, answer.finish_reason))
     if request.include_usage:
         yield chunk([], {k: v for k, v in compat_usage(answer).items()})
 
@@ -161,7 +184,8 @@ def native_events(request: ChatRequest, answer: Answer, request_id: str,
     so_far = {"content": "", "reasoning_content": ""}
     used = 0
 
-    def event(content: str, reasoning: str | None, finish: str) -> dict[str, Any]:
+    def event(content: str, reasoning: str | None, finish: str,
+              calls: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         usage = native_usage(answer, used)
         if request.result_format == "text":
             return {"output": {"text": content, "finish_reason": finish}, "usage": usage,
@@ -169,6 +193,8 @@ def native_events(request: ChatRequest, answer: Answer, request_id: str,
         message: dict[str, Any] = {"content": content, "role": "assistant"}
         if reasoning is not None:
             message["reasoning_content"] = reasoning
+        if calls:
+            message["tool_calls"] = calls
         return {"output": {"choices": [{"message": message, "finish_reason": finish}]},
                 "usage": usage, "request_id": request_id}
 
@@ -181,12 +207,23 @@ def native_events(request: ChatRequest, answer: Answer, request_id: str,
             yield event(shown, "" if thinking else None, "null")
         else:
             yield event("", shown, "null")
+    done: list[dict[str, Any]] = []
+    for call in answer.tool_calls or []:
+        if request.result_format == "text":
+            break
+        so_far_call = tool_call_head(call)
+        for part in tool_call_parts(call, tokens_per_piece):
+            so_far_call["function"]["arguments"] += part["function"]["arguments"]
+            shown_calls = [part] if request.incremental else [*done, so_far_call]
+            yield event("" if request.incremental else so_far["content"],
+                        "" if thinking else None, "null", shown_calls)
+        done.append(so_far_call)
     used = answer.output_tokens
     if request.incremental:
         yield event("", "" if thinking else None, answer.finish_reason)
     else:
         yield event(so_far["content"], so_far["reasoning_content"] if thinking else None,
-                    answer.finish_reason)
+                    answer.finish_reason, done)
 
 
 def compat_sse(data: dict[str, Any] | str) -> bytes:
