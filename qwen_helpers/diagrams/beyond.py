@@ -16,6 +16,8 @@ THINKING = "08-thinking"
 TOOL_CALLING = "09-tool-calling"
 STRUCTURED = "10-structured-output"
 EDITING = "qwen_helpers/diagrams/beyond.py"
+MAIN = {"group": "main"}
+"""Nodes of one group line up in a straight column."""
 
 
 def thinking() -> Graph:
@@ -24,7 +26,7 @@ def thinking() -> Graph:
     g.node("ask", "Ask a thinking model", "向思考模型提问", kind="start")
     g.node("on", "Turn thinking on", "开启思考",
            "openai: `extra_body={\"enable_thinking\": True}`",
-           "dashscope: `enable_thinking=True`",
+           "dashscope: `enable_thinking=True`, `result_format=\"message\"`",
            "optional `thinking_budget=N`: caps the reasoning tokens", align="left")
     g.node("streamed", "Streamed?", "流式输出？", "`stream=True`", kind="decision")
     g.node("e400", "400 InvalidParameter", "参数错误", "\"parameter.enable_thinking must be",
@@ -32,18 +34,19 @@ def thinking() -> Graph:
     g.cluster("stream", "The stream", "流式响应")
     g.node("reasoning", "1 · Reasoning first", "思考过程",
            "`delta.reasoning_content`: \"先算…\"", "`delta.content`: `None`", align="left",
-           cluster="stream")
+           width=3.4, cluster="stream")
     g.node("answer", "2 · Then the answer", "回复内容",
            "`delta.content`: \"答案是…\"", "`delta.reasoning_content`: `None`", align="left",
-           cluster="stream")
+           width=3.4, cluster="stream")
     g.cluster("client", "Your code keeps them apart", "分开处理")
     g.node("shown_apart", "Reasoning: shown apart", "单独显示", "or logged, never mixed in",
            "time to first reasoning token: soon", align="left", cluster="client")
     g.node("shown", "The answer is shown", "显示回复",
            "time to first answer token:", "after all the reasoning", kind="ok", align="left",
            cluster="client")
-    g.node("usage", "Usage", "用量", "reasoning tokens are billed as output tokens",
-           "`usage.completion_tokens_details`", "`    .reasoning_tokens`", align="left")
+    g.node("usage", "Usage", "用量", "reasoning tokens are billed as output tokens:",
+           "counted in `usage.completion_tokens`", "(native: `output_tokens`),",
+           "at the thinking price", align="left")
     g.ranks += [("streamed", "e400"), ("reasoning", "shown_apart"), ("answer", "shown")]
     g.edge("ask", "on")
     g.edge("on", "streamed")
@@ -69,7 +72,7 @@ def tool_calling() -> Graph:
            "`id`, `function.name`, `function.arguments`", align="left")
     g.node("stream", "In a stream", "流式", "tool-call pieces come in chunks:",
            "join `delta.tool_calls` by `index`", kind="note", align="left")
-    g.node("valid", "Known tool, JSON arguments valid?", "工具存在、参数合法？", kind="decision")
+    g.node("valid", "Known tool,\nJSON arguments valid?", "工具存在、参数合法？", kind="decision")
     g.node("wrong", "Say what was wrong", "返回错误信息", "a `role: \"tool\"` message:",
            "unknown tool, bad JSON, the function raised", kind="fail", align="left")
     g.node("run", "Run the function", "执行函数", "`TOOLS[name](**json.loads(arguments))`")
@@ -105,17 +108,19 @@ def structured_output() -> Graph:
     g.node("format", "Set response_format", "设置输出格式",
            "`{\"type\": \"json_object\"}`: JSON, any shape",
            "or `{\"type\": \"json_schema\", \"json_schema\": {…}}`",
-           "not with thinking on", align="left")
-    g.node("says_json", "json_object: prompt says \"json\"?", "提示词包含json？",
+           "thinking off: JSON mode can refuse it", align="left")
+    g.node("says_json", "Prompt says \"json\"?", "提示词包含json？", "(`json_object` only)",
            kind="decision")
     g.node("e400", "400 InvalidParameter", "参数错误", "'messages' must contain",
            "the word 'json'", kind="fail", status=400)
-    g.node("model", "The model answers", "模型回复", "a JSON string in `message.content`")
-    g.node("decode", "Decode", "解析JSON", "`json.loads(content)`")
+    g.node("model", "The model answers", "模型回复", "a JSON string in `message.content`",
+           attrs=MAIN)
+    g.node("decode", "Decode", "解析JSON", "`json.loads(content)`", attrs=MAIN)
     g.node("validate", "Validate", "校验", "`Answer.model_validate_json(content)`",
-           "JSON mode promises JSON, not your shape")
-    g.node("valid", "Valid?", "合法？", kind="decision")
-    g.node("use", "Use it", "使用结果", "typed fields: `answer.city`", kind="ok")
+           "JSON mode promises JSON, not your shape", attrs=MAIN)
+    g.node("valid", "Valid?", "合法？", kind="decision", attrs=MAIN)
+    g.node("use", "Use it", "使用结果", "typed fields: `answer.city`", kind="ok",
+           attrs=MAIN)
     g.node("report", "Report what was wrong", "报告错误", "each problem: field, reason",
            "e.g. `temperature`: not a number", kind="fail", align="left")
     g.ranks += [("says_json", "e400"), ("valid", "report")]
