@@ -161,10 +161,11 @@ class _Collector:
             piece = known = value  # the snapshot rewrote earlier text; take it as the whole
         if not piece:
             return
-        if self.result.ttft is None:
-            self.result.ttft = self.clock() - self.start
-        if kind == "text" and self.result.answer_ttft is None:
-            self.result.answer_ttft = self.clock() - self.start
+        if self.result.ttft is None or (kind == "text" and self.result.answer_ttft is None):
+            now = self.clock() - self.start
+            self.result.ttft = now if self.result.ttft is None else self.result.ttft
+            if kind == "text":
+                self.result.answer_ttft = now
         setattr(self.result, kind, known)
         if self.callbacks[kind]:
             try:

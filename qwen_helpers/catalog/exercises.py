@@ -192,4 +192,54 @@ MESSAGES: dict[str, dict[str, str]] = {
               "只规范化大小写和空格即可",
     },
     "ex.cache.ok": {"en": "{rate}: {saved} calls saved", "zh": "{rate}：省下 {saved} 次调用"},
+    # exercises_beyond.py: 08 thinking, 09 tool calls, 10 structured output
+    "ex.raised": {"en": "your function raised {error}", "zh": "你的函数抛出了 {error}"},
+    "ex.split.shape": {
+        "en": "return a pair (reasoning, answer), not a {got}",
+        "zh": "请返回一个二元组 (reasoning, answer)，而不是 {got}",
+    },
+    "ex.split.wrong": {
+        "en": "got {got_reasoning} characters of reasoning and {got_answer} of answer; the stream "
+              "held {reasoning} and {answer} (read delta.reasoning_content and delta.content "
+              "apart, None as \"\", and skip the usage chunk)",
+        "zh": "你得到思考过程 {got_reasoning} 个字符、回答 {got_answer} 个字符；流中实际是 "
+              "{reasoning} 和 {answer} 个（分别读取 delta.reasoning_content 和 delta.content，"
+              "None 当作 \"\"，并跳过 usage 数据块）",
+    },
+    "ex.split.ok": {
+        "en": "reasoning ({reasoning} characters) and answer ({answer}) kept apart over "
+              "{chunks} chunks",
+        "zh": "在 {chunks} 个数据块中把思考过程（{reasoning} 个字符）和回答（{answer} 个字符）"
+              "分开了",
+    },
+    "ex.join.wrong": {
+        "en": "got {got}; the stream held {count} calls {names} (a call's first piece brings its "
+              "id and name, the later ones only more arguments: join by index)",
+        "zh": "得到 {got}；流中实际有 {count} 个调用 {names}（每个调用的第一个片段带 id 和 name，"
+              "后面的片段只有 arguments：按 index 拼接）",
+    },
+    "ex.join.ok": {
+        "en": "{count} calls ({names}) joined from {chunks} chunks",
+        "zh": "从 {chunks} 个数据块中拼出了 {count} 个调用（{names}）",
+    },
+    "ex.order.refused": {
+        "en": "{text} is a good order, but your parser refused it",
+        "zh": "{text} 是合格的订单，但你的解析函数拒绝了它",
+    },
+    "ex.order.raised": {
+        "en": "{text}: raise ValueError for an answer that does not fit, not {error}",
+        "zh": "{text}：回答不合格时请抛出 ValueError，而不是 {error}",
+    },
+    "ex.order.accepted": {
+        "en": "{text} does not fit the order, but your parser returned {got}",
+        "zh": "{text} 不符合订单的格式，但你的解析函数返回了 {got}",
+    },
+    "ex.order.wrong": {
+        "en": "{text}: got {got}, expected {expected}",
+        "zh": "{text}：得到 {got}，应为 {expected}",
+    },
+    "ex.order.ok": {
+        "en": "all {count} answers read or refused as they should be",
+        "zh": "{count} 个回答都被正确地解析或拒绝了",
+    },
 }

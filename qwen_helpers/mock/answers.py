@@ -23,7 +23,7 @@ from .requests import ChatRequest
 from .tool_calls import forced_tool, from_schema, stand_in_call, tool_names, with_ids
 
 PACKAGE_RECORDINGS = Path(__file__).with_name("recordings")
-APPLIED_BY_MOCK = ("stop", "max_tokens", "n")
+APPLIED_BY_MOCK = ("stop", "max_tokens", "n", "thinking_budget")
 
 
 @functools.cache
