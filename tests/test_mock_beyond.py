@@ -192,7 +192,6 @@ def test_a_json_schema_answer_fits_the_schema(client):
 
 @pytest.mark.parametrize("field,value", [("tools", [{"type": "function"}]),
                                          ("tools", "get_weather"),
-                                         ("tool_choice", "always"),
                                          ("tool_choice", {"type": "function"}),
                                          ("parallel_tool_calls", "yes")])
 def test_malformed_tool_parameters_are_a_400_naming_the_parameter(client, field, value):
@@ -242,3 +241,47 @@ def test_parse_json_answer_says_what_is_wrong():
     with pytest.raises(AnswerNotValid) as raised:
         parse_json_answer('{"quantity": 2', Order)
     assert raised.value.problems[0].startswith("not JSON: ")
+
+
+def test_tool_choice_strings_and_forced_tools_in_thinking_mode_are_refused(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="qwen-plus", messages=ASK, tools=[WEATHER],
+                                       tool_choice="required")
+    assert raised.value.body["message"] == ('tool_choice is one of the strings that should be '
+                                            '["none", "auto"]')
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="qwen-plus", messages=ASK, tools=[WEATHER],
+                                       tool_choice=FORCE, stream=True,
+                                       extra_body={"enable_thinking": True})
+    assert raised.value.body["message"].endswith(
+        "The tool_choice parameter does not support being set to required or object in "
+        "thinking mode")
+
+
+def test_a_tool_conversation_out_of_order_is_refused(client):
+    reply = client.chat.completions.create(model="qwen-plus", messages=ASK, tools=[WEATHER],
+                                           tool_choice=FORCE).choices[0].message
+    call_id = reply.tool_calls[0].id
+    answer = {"role": "tool", "tool_call_id": call_id, "content": "sunny"}
+    with pytest.raises(openai.BadRequestError) as raised:  # the assistant message left out
+        client.chat.completions.create(model="qwen-plus", messages=ASK + [answer],
+                                       tools=[WEATHER])
+    assert 'messages with role "tool" must be a response to a preceeding message with ' \
+           '"tool_calls".' in raised.value.body["message"]
+    asked = reply.model_dump(include={"role", "content", "tool_calls"})
+    with pytest.raises(openai.BadRequestError) as raised:  # the call left unanswered
+        client.chat.completions.create(model="qwen-plus", messages=ASK + [asked],
+                                       tools=[WEATHER])
+    assert call_id in raised.value.body["message"]
+    done = client.chat.completions.create(model="qwen-plus", messages=ASK + [asked, answer],
+                                          tools=[WEATHER])
+    assert done.choices[0].finish_reason == "stop"
+
+
+def test_native_thinking_usage_counts_the_reasoning_tokens(native):
+    last = list(Generation.call(api_key=native, model="qwen-plus", messages=ASK, stream=True,
+                                enable_thinking=True, result_format="message",
+                                incremental_output=True))[-1]
+    details = last.usage["output_tokens_details"]
+    reasoning = "This is mock reasoning: no recording matches this request."
+    assert details == {"reasoning_tokens": len(tokens(reasoning))}

@@ -123,6 +123,7 @@ def parse_compatible(body: dict[str, Any]) -> ChatRequest:
         raise Rejected(invalid_parameter(
             "parameter.enable_thinking must be set to false for non-streaming calls"), model)
     _check_json_mode(request)
+    _check_tool_turns(request)
     return request
 
 
@@ -167,6 +168,7 @@ def parse_native(body: dict[str, Any], stream: bool) -> ChatRequest:
             raise Rejected(invalid_parameter('The incremental_output parameter must be "true" '
                                              "when enable_thinking is true"), model)
     _check_json_mode(request)
+    _check_tool_turns(request)
     return request
 
 
@@ -315,6 +317,9 @@ def _check_tools(params: dict[str, Any]) -> None:
     choice = params.get("tool_choice")
     if choice is None or choice in ("auto", "none"):
         return
+    if isinstance(choice, str):
+        raise Rejected(invalid_parameter(
+            'tool_choice is one of the strings that should be ["none", "auto"]', "tool_choice"))
     if not (isinstance(choice, dict) and choice.get("type") == "function"
             and isinstance(choice.get("function"), dict)
             and isinstance(choice["function"].get("name"), str)):
@@ -338,3 +343,38 @@ def _check_json_mode(request: ChatRequest) -> None:
             "<400> InternalError.Algo.InvalidParameter: 'messages' must contain the word 'json' "
             "in some form, to use 'response_format' of type 'json_object'.", "response_format"),
             request.model)
+
+
+_ALGO = "<400> InternalError.Algo.InvalidParameter: "
+
+
+def _check_tool_turns(request: ChatRequest) -> None:
+    """The refusals of a tool conversation (docs/sources.md §5.3): a forced tool in thinking
+    mode; a ``tool`` message that answers no call; calls left unanswered. The service's list
+    of unanswered ids is worded ``message[N].role`` in the one capture; the mock names the ids
+    (UNCONFIRMED)."""
+    if request.params.get("enable_thinking") and isinstance(request.params.get("tool_choice"),
+                                                              dict):
+        raise Rejected(invalid_parameter(
+            _ALGO + "The tool_choice parameter does not support being set to required or "
+            "object in thinking mode", "tool_choice"), request.model)
+    waiting: list[str] = []
+    for message in request.messages:
+        if message["role"] == "tool":
+            if not waiting:
+                raise Rejected(invalid_parameter(
+                    _ALGO + 'messages with role "tool" must be a response to a preceeding '
+                    'message with "tool_calls".', "messages"), request.model)
+            if message.get("tool_call_id") in waiting:
+                waiting.remove(message["tool_call_id"])
+            continue
+        if waiting:
+            break
+        calls = message.get("tool_calls") if message["role"] == "assistant" else None
+        waiting = [c.get("id") for c in calls or [] if isinstance(c, dict)]
+    if waiting:
+        raise Rejected(invalid_parameter(
+            _ALGO + 'An assistant message with "tool_calls" must be followed by tool messages '
+            'responding to each "tool_call_id". The following tool_call_ids did not have '
+            f"response messages: {', '.join(map(str, waiting))}", "messages"), request.model)
+

@@ -57,9 +57,14 @@ def compat_usage(answer: Answer, output_tokens: int | None = None) -> dict[str, 
 
 
 def native_usage(answer: Answer, output_tokens: int | None = None) -> dict[str, Any]:
+    """Native usage; a thinking answer adds ``output_tokens_details.reasoning_tokens`` (in
+    captures of the native dialect; the compatible dialect's equivalent is UNCONFIRMED)."""
     out = answer.output_tokens if output_tokens is None else output_tokens
-    return {"total_tokens": answer.input_tokens + out, "output_tokens": out,
-            "input_tokens": answer.input_tokens, "prompt_tokens_details": {"cached_tokens": 0}}
+    usage = {"total_tokens": answer.input_tokens + out, "output_tokens": out,
+             "input_tokens": answer.input_tokens, "prompt_tokens_details": {"cached_tokens": 0}}
+    if answer.reasoning is not None:
+        usage["output_tokens_details"] = {"reasoning_tokens": min(answer.reasoning_tokens, out)}
+    return usage
 
 
 def compat_json(request: ChatRequest, answer: Answer, request_id: str, created: int) -> dict:
