@@ -104,6 +104,10 @@ def _rule(name: str, retry: bool, statuses: Any = (), codes: Any = (),
                 when, when_text)
 
 
+REQUEST_FORMS = ("the word 'json'", "enable_thinking", "thinking_budget", "tool_choice",
+                 'role "tool"', 'with "tool_calls"')
+"""Words of the refusals of notebooks 08–10 (docs/sources.md §3.1, §5.3): the request's form."""
+
 RULES: tuple[Rule, ...] = (
     _rule("stream_started", False, kinds={"stream"}),
     _rule("retry_after_too_long", False, when_text="Retry-After > max_server_wait",
@@ -121,6 +125,8 @@ RULES: tuple[Rule, ...] = (
     _rule("tokens_per_minute", True, codes={"Throttling.AllocationQuota"}),
     _rule("too_many_requests", True, statuses={429}),
     _rule("unauthorized", False, statuses={401}),
+    _rule("request_form", False, statuses={400}, when_text="message names a request form",
+          when=lambda e, p: any(words in (e.message or "") for words in REQUEST_FORMS)),
     _rule("bad_request", False, statuses={400}),
     _rule("forbidden", False, statuses={403}),
     _rule("not_found", False, statuses={404}),

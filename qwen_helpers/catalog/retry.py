@@ -63,6 +63,14 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The key is missing, wrong or from another region; waiting will not fix it.",
         "zh": "API Key 缺失、错误或属于其他地域；等待解决不了问题。",
     },
+    "request_form": {
+        "en": "The service refuses this form of request (JSON mode without 'json' in the prompt, "
+              "thinking without a stream or with JSON mode, a bad thinking_budget or tool_choice, "
+              "tool messages out of order): change the request; the same one fails again.",
+        "zh": "服务不接受这种形式的请求（JSON 模式下提示词里没有 json、深度思考没有用流式输出"
+              "或同时开启了 JSON 模式、thinking_budget 或 tool_choice 取值不对、"
+              "工具消息顺序有误）：请修改请求，原样再发依然失败。",
+    },
     "bad_request": {
         "en": "The request is invalid; it will be invalid again.",
         "zh": "请求本身无效；再发一次依然无效。",
