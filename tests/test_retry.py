@@ -564,3 +564,28 @@ def test_the_sdks_own_log_of_a_failed_request_masks_the_key(mock, caplog):
             base_address=mock.native_base_url), sleep=FakeTime().sleep)
     assert "Request failed" in caplog.text  # the SDK did log it, traceback and all
     assert not _shows_the_key(caplog.text, key) and "sk-" in caplog.text
+
+
+REQUEST_FORMS = [  # notebooks 08–10: each refusal, as the mock answers it in either dialect
+    dict(messages=[{"role": "user", "content": "hi"}], response_format={"type": "json_object"}),
+    dict(messages=HELLO, extra_body={"enable_thinking": True}),
+    dict(messages=[{"role": "user", "content": "JSON please"}], stream=True,
+         response_format={"type": "json_object"}, extra_body={"enable_thinking": True}),
+    dict(messages=HELLO, stream=True, extra_body={"enable_thinking": True, "thinking_budget": 0}),
+    dict(messages=HELLO, tools=[{"type": "function", "function": {"name": "f"}}],
+         tool_choice="required"),
+    dict(messages=HELLO + [{"role": "tool", "tool_call_id": "call_1", "content": "x"}]),
+]
+
+
+@pytest.mark.parametrize("request_form", REQUEST_FORMS)
+def test_a_refused_request_form_is_tried_once_and_says_why(mock, key, request_form):
+    client = openai.OpenAI(api_key=key, base_url=mock.compatible_base_url, max_retries=0)
+    fake = FakeTime()
+    with pytest.raises(QwenError) as raised:
+        call_with_retry(lambda: client.chat.completions.create(model="qwen-plus",
+                                                               **request_form),
+                        sleep=fake.sleep, clock=fake.clock)
+    assert raised.value.status == 400
+    assert raised.value.attempts[0].decision.rule.name == "request_form"
+    assert len(mock.requests()) == 1 and fake.sleeps == []
