@@ -14,7 +14,9 @@ from .messages import say
 COMPARE_WEATHER = [{"role": "user", "content": "Compare the weather in Hangzhou and Beijing."}]
 WEATHER_TOOL = {"type": "function", "function": {
     "name": "get_weather", "description": "Today's weather in one city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+    "parameters": {"type": "object",
+                   "properties": {"city": {"type": "string",
+                                           "description": "City name, e.g. Hangzhou"}},
                    "required": ["city"]}}}
 """09 · the request of the exercise: two calls at once (a recording answers it in mock mode)."""
 

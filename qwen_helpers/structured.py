@@ -28,7 +28,7 @@ class AnswerNotValid(ValueError):
 
     def __init__(self, problems: list[str], text: str) -> None:
         super().__init__(say("json.not_valid", count=len(problems),
-                             problems="; ".join(problems)))
+                             problems=say("json.separator").join(problems)))
         self.problems = problems
         self.text = text
 

@@ -187,6 +187,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the answer does not fit ({count} problem(s)): {problems}",
         "zh": "回答不符合要求（{count} 处问题）：{problems}",
     },
+    "json.separator": {"en": "; ", "zh": "；"},
     "json.empty": {"en": "the answer is empty", "zh": "回答为空"},
     "json.not_json": {
         "en": "not JSON: {error} (line {line}, column {column})",
