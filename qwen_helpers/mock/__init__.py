@@ -7,6 +7,12 @@ Endpoints (the real service's paths):
 - ``POST /api/v1/services/aigc/text-generation/generation`` — native; SSE with
   ``X-DashScope-SSE: enable``
 
+Answers come from recordings (:mod:`.answers`), else a stand-in that says it is one. Thinking
+(``enable_thinking``, ``thinking_budget``), tool calls (``tools``, ``tool_choice``,
+``parallel_tool_calls``; a stand-in call only when ``tool_choice`` names a tool) and JSON answers
+(``response_format``) follow docs/sources.md §5.3, with the service's refusals; streamed tool
+calls arrive in pieces joined by ``index`` (:mod:`.tool_calls`, :mod:`.wire`).
+
 and the mock's own control endpoints:
 
 - ``GET /_mock/requests`` — what the mock received (time, method, path, status, scenario item,
