@@ -116,13 +116,13 @@ def structured_output() -> Graph:
     g.node("model", "The model answers", "模型回复", "a JSON string in `message.content`",
            attrs=MAIN)
     g.node("decode", "Decode", "解析JSON", "`json.loads(content)`", attrs=MAIN)
-    g.node("validate", "Validate", "校验", "`Answer.model_validate_json(content)`",
+    g.node("validate", "Validate", "校验", "`Order.model_validate_json(content)`",
            "JSON mode promises JSON, not your shape", attrs=MAIN)
     g.node("valid", "Valid?", "合法？", kind="decision", attrs=MAIN)
-    g.node("use", "Use it", "使用结果", "typed fields: `answer.city`", kind="ok",
+    g.node("use", "Use it", "使用结果", "typed fields: `order.quantity`", kind="ok",
            attrs=MAIN)
     g.node("report", "Report what was wrong", "报告错误", "each problem: field, reason",
-           "e.g. `temperature`: not a number", kind="fail", align="left")
+           "e.g. `quantity`: should be an integer", kind="fail", align="left")
     g.ranks += [("says_json", "e400"), ("valid", "report")]
     g.edge("ask", "format")
     g.edge("format", "says_json")
