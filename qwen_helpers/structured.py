@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pydantic
 
+from .errors import _masked, scrub
 from .messages import say
 
 __all__ = ["AnswerNotValid", "parse_json_answer"]
@@ -29,7 +30,8 @@ class AnswerNotValid(ValueError):
     def __init__(self, problems: list[str], text: str) -> None:
         super().__init__(say("json.not_valid", count=len(problems),
                              problems=say("json.separator").join(problems)))
-        self.problems = problems
+        scrub(self)  # a problem quotes the answer's values: a key in them is shown masked
+        self.problems = [str(_masked(problem)) for problem in problems]
         self.text = text
 
 

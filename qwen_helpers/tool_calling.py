@@ -62,7 +62,8 @@ def run_tool_call(call: Any, functions: Mapping[str, Callable[..., Any]]) -> Too
     try:
         kwargs = json.loads(arguments or "{}")
     except json.JSONDecodeError as error:
-        run.problem = say("tool.not_json", error=error.msg, position=error.pos)
+        run.problem = say("tool.not_json", error=error.msg, line=error.lineno,
+                          column=error.colno)
         return run
     if not isinstance(kwargs, dict):
         run.problem = say("tool.not_object", got=type(kwargs).__name__)

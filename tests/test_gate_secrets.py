@@ -28,6 +28,7 @@ from pathlib import Path
 import dashscope
 import httpx
 import openai
+import pydantic
 import pytest
 from dashscope import Generation
 from fakes import fake_key
@@ -219,6 +220,10 @@ def every_error_type() -> set[type]:
             and cls.__module__.startswith("qwen_helpers")}
 
 
+class _Quantity(pydantic.BaseModel):
+    quantity: int
+
+
 def error_instances(key: str) -> dict[type, BaseException]:
     """One instance of each error type, built the way a key could reach its message."""
     from qwen_helpers.diagrams.render import GraphvizNotFound
@@ -226,6 +231,12 @@ def error_instances(key: str) -> dict[type, BaseException]:
     from qwen_helpers.mock.errors import invalid_parameter
     from qwen_helpers.mock.requests import Rejected
     from qwen_helpers.streaming import IncompleteStream, StreamResult
+    from qwen_helpers.structured import AnswerNotValid, parse_json_answer
+
+    try:
+        parse_json_answer(f'{{"quantity": "{key}"}}', _Quantity)  # a model that echoed a key
+    except AnswerNotValid as error:
+        not_valid = error
 
     try:
         load_settings({"DASHSCOPE_API_KEY": key + "\n" + key, "QWEN_MODE": "live"}, dotenv=False)
@@ -242,6 +253,7 @@ def error_instances(key: str) -> dict[type, BaseException]:
             RuntimeError(f"upstream said {key}"), in_stream=True))),
         Rejected: Rejected(invalid_parameter(f"bad header {key[:8]}…")),
         GraphvizNotFound: GraphvizNotFound("dot not found"), LanguageError: language_error,
+        AnswerNotValid: not_valid,
     }
 
 

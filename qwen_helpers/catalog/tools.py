@@ -173,9 +173,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "没有名为 {name!r} 的工具；可用的工具有：{known}",
     },
     "tool.not_json": {
-        "en": "the arguments are not valid JSON ({error} at character {position}); send them "
-              "again as one JSON object",
-        "zh": "参数不是合法的 JSON（第 {position} 个字符处：{error}）；请以一个 JSON 对象重新发送",
+        "en": "the arguments are not valid JSON ({error}, line {line} column {column}); send "
+              "them again as one JSON object",
+        "zh": "参数不是合法的 JSON（第 {line} 行第 {column} 列：{error}）；"
+              "请以一个 JSON 对象重新发送",
     },
     "tool.not_object": {
         "en": "the arguments must be a JSON object, not {got}",

@@ -16,6 +16,7 @@ from .requests import (
     LARGE_BODY_BYTES,
     ChatRequest,
     Rejected,
+    check_tool_turns,
     load_body,
     parse_compatible,
     parse_native,
@@ -86,6 +87,10 @@ async def chat(request: web.Request) -> web.StreamResponse:
     if len(raw) > LARGE_BODY_BYTES and await asyncio.to_thread(
             prompt_over, chat_request.messages, limit, chat_request.params.get("tools")):
         return error_response(request, too_long)
+    try:
+        check_tool_turns(chat_request)
+    except Rejected as rejected:
+        return error_response(request, rejected.error, rejected.model)
     result = await _off_the_loop(len(raw), answer, chat_request, state.recordings)
     entry["recording"] = result.recording
     if result.input_tokens > limit:

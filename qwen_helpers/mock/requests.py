@@ -123,7 +123,6 @@ def parse_compatible(body: dict[str, Any]) -> ChatRequest:
         raise Rejected(invalid_parameter(
             "parameter.enable_thinking must be set to false for non-streaming calls"), model)
     _check_json_mode(request)
-    _check_tool_turns(request)
     return request
 
 
@@ -168,7 +167,6 @@ def parse_native(body: dict[str, Any], stream: bool) -> ChatRequest:
             raise Rejected(invalid_parameter('The incremental_output parameter must be "true" '
                                              "when enable_thinking is true"), model)
     _check_json_mode(request)
-    _check_tool_turns(request)
     return request
 
 
@@ -348,11 +346,12 @@ def _check_json_mode(request: ChatRequest) -> None:
 _ALGO = "<400> InternalError.Algo.InvalidParameter: "
 
 
-def _check_tool_turns(request: ChatRequest) -> None:
+def check_tool_turns(request: ChatRequest) -> None:
     """The refusals of a tool conversation (docs/sources.md §5.3): a forced tool in thinking
     mode; a ``tool`` message that answers no call; calls left unanswered. The service's list
-    of unanswered ids is worded ``message[N].role`` in the one capture; the mock names the ids
-    (UNCONFIRMED)."""
+    of unanswered ids is worded ``message[N].role`` in the one capture; the mock names the first
+    few ids (UNCONFIRMED). Checked after the prompt's length (``handlers.py``), so a prompt too
+    long is refused as such whatever its messages."""
     if request.params.get("enable_thinking") and isinstance(request.params.get("tool_choice"),
                                                               dict):
         raise Rejected(invalid_parameter(
@@ -376,5 +375,6 @@ def _check_tool_turns(request: ChatRequest) -> None:
         raise Rejected(invalid_parameter(
             _ALGO + 'An assistant message with "tool_calls" must be followed by tool messages '
             'responding to each "tool_call_id". The following tool_call_ids did not have '
-            f"response messages: {', '.join(map(str, waiting))}", "messages"), request.model)
+            f"response messages: {', '.join(str(i)[:40] for i in waiting[:8])}", "messages"),
+            request.model)
 
