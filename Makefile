@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # What the course imports: the environment counts as installed only when all of these import.
-IMPORTS := qwen_helpers,openai,dashscope,aiohttp,httpx_sse,dotenv,tenacity,jupyterlab,ipywidgets,matplotlib,nbval,pytest,playwright
+IMPORTS := qwen_helpers,openai,dashscope,aiohttp,httpx_sse,dotenv,tenacity,jupyterlab,ipywidgets,matplotlib,nbval,pytest,playwright,myst_nb,sphinx_book_theme
 # `make lab`'s command, rooted at the project folder so that notebooks, diagrams, examples and
 # docs are all reachable, opening the contents page rendered. LAB_OPTIONS adds options
 # (tests/test_browser.py runs this same command with a port and a token).
@@ -13,7 +13,7 @@ LAB_OPTIONS ?=
 LAB := $(BIN)/jupyter lab notebooks/README.md --ServerApp.root_dir=. \
        --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
 
-.PHONY: setup lab test lint bench mock diagrams graphviz clean
+.PHONY: setup lab test lint bench mock diagrams graphviz site clean
 
 # Checked on every run, so a .venv damaged halfway (deleted during an install, a package missing)
 # is repaired without `make clean`; the stamp is written only once everything imports.
@@ -51,6 +51,11 @@ bench: setup
 
 mock: setup
 	$(BIN)/python -m qwen_helpers.mock
+
+# The course as a static site in build/site/ (both editions, the guides; saved outputs, nothing
+# executed): open build/site/index.html, or serve the folder from any path.
+site: setup
+	$(BIN)/python site/build.py
 
 # Regenerate diagrams/src/*.dot and diagrams/render/*.svg. Only this needs Graphviz's `dot` (a
 # system package, installed when missing); the course shows and highlights the committed SVGs.
