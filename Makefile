@@ -39,11 +39,11 @@ lab: setup
 	$(LAB) $(LAB_OPTIONS)
 
 test: setup
-	$(BIN)/ruff check qwen_helpers tests tools bench examples conftest.py
+	$(BIN)/ruff check qwen_helpers tests tools bench examples site conftest.py
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check qwen_helpers tests tools bench examples conftest.py
+	$(BIN)/ruff check qwen_helpers tests tools bench examples site conftest.py
 
 # Every benchmark, then the tables in bench/RESULTS.md (figures only; about 4 minutes on 2 cores).
 bench: setup
