@@ -17,6 +17,9 @@ root_doc = "index"
 exclude_patterns = ["**/.ipynb_checkpoints", "_build"]
 nb_execution_mode = "off"  # the saved outputs, as nbval checked them
 nb_merge_streams = True
+# A widget's saved output holds its still picture (text/html) beside the widget view: the site
+# has no kernel, so it shows the picture, as a clone does before "Run All".
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]  # notebooks start at their own H1; some skip a level
 html_theme = "sphinx_book_theme"

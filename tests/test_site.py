@@ -14,6 +14,7 @@ Without Chromium or Playwright the browser tests are skipped with how to enable 
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
 import re
@@ -144,6 +145,19 @@ READ_PAGE = """() => ({
 })"""
 
 
+def _widget_stills(notebook: Path) -> list[str]:
+    """The start of the text each widget output shows without a kernel (its ``text/html``),
+    spaces removed."""
+    stills = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data and "text/html" in data:
+                words = html.unescape(re.sub(r"<[^>]+>", "", data["text/html"]))
+                stills.append("".join(words.split())[:30])
+    return [s for s in stills if s]
+
+
 def _local_target(site: Path, base: str, url: str) -> Path | None:
     """The file of the site a URL points at, or None for a URL outside the site."""
     if not url.startswith(base):
@@ -189,6 +203,9 @@ def test_every_page_loads_with_its_links_images_and_diagrams(site: Path, served:
             shown = {Path(urllib.parse.urlsplit(i["src"]).path).name
                      for i in found["images"] if i["drawn"]}
             problems += [f"{relative}: diagram {name} not shown" for name in wanted - shown]
+            text = "".join(page.inner_text("body").split())  # spacing differs between the two
+            problems += [f"{relative}: a widget's still picture is missing: {still!r}"
+                         for still in _widget_stills(notebook) if still not in text]
     page.close()
     assert len(pages) >= len(NOTEBOOKS) + 7
     assert not problems, "\n".join(problems[:40])
