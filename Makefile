@@ -13,27 +13,31 @@ LAB_OPTIONS ?=
 LAB := $(BIN)/jupyter lab notebooks/README.md --ServerApp.root_dir=. \
        --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
 
-.PHONY: setup lab test lint bench mock diagrams graphviz site clean
+.PHONY: setup lock lab test lint bench mock diagrams graphviz site clean
 
 # Checked on every run, so a .venv damaged halfway (deleted during an install, a package missing)
 # is repaired without `make clean`; the stamp is written only once everything imports.
 setup:
-	@if [ -f $(STAMP) ] && [ ! requirements.txt -nt $(STAMP) ] && [ ! pyproject.toml -nt $(STAMP) ] \
+	@if [ -f $(STAMP) ] && [ ! requirements.lock -nt $(STAMP) ] && [ ! pyproject.toml -nt $(STAMP) ] \
 	    && [ -x $(BIN)/jupyter ] && $(BIN)/python -c "import $(IMPORTS)" >/dev/null 2>&1; then \
 	  exit 0; fi; \
 	 rm -f $(STAMP); \
-	 echo "Setting up $(VENV) (a minute the first time)…"; \
-	 $(PYTHON) -m venv $(VENV) && \
-	 $(BIN)/python -m pip install --quiet --upgrade pip && \
-	 $(BIN)/python -m pip install --quiet -r requirements.txt -e . || exit 1; \
+	 echo "Setting up $(VENV) (a few seconds with uv, a minute with pip)…"; \
+	 $(PYTHON) -m venv $(VENV) && tools/install.sh $(VENV) || exit 1; \
 	 if ! { [ -x $(BIN)/jupyter ] && $(BIN)/python -c "import $(IMPORTS)"; }; then \
 	   echo "$(VENV) is damaged beyond a top-up; rebuilding it from scratch…"; \
-	   $(PYTHON) -m venv --clear $(VENV) && \
-	   $(BIN)/python -m pip install --quiet --upgrade pip && \
-	   $(BIN)/python -m pip install --quiet -r requirements.txt -e . && \
+	   $(PYTHON) -m venv --clear $(VENV) && tools/install.sh $(VENV) && \
 	   $(BIN)/python -c "import $(IMPORTS)" || exit 1; \
 	 fi; \
 	 touch $(STAMP)
+
+# The exact versions everyone installs, for every platform and Python the course supports, from
+# the ranges in requirements.txt (tests/test_lock.py checks the two agree). Run after changing
+# requirements.txt, then run make test and commit both files.
+lock: setup
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile requirements.txt --universal --python-version 3.10 --quiet \
+	  -o requirements.lock
 
 lab: setup
 	$(LAB) $(LAB_OPTIONS)

@@ -19,6 +19,7 @@ import concurrency_speedup
 import large_request
 import mock_throughput
 import sdk_overhead
+import setup_speed
 import startup
 import suite_times
 import timing_fidelity
@@ -38,6 +39,7 @@ def benchmarks(quick: bool, suite: bool) -> list[tuple[str, Callable[[], Section
         ("concurrency", lambda: concurrency_speedup.run(8 if quick else 24,
                                                         0.05 if quick else 0.2)),
         ("large request", lambda: large_request.run(1 if quick else 3)),
+        ("set-up", setup_speed.run),  # needs the package index
     ]
     if suite:
         items.append(("test suite", suite_times.run))
