@@ -119,7 +119,7 @@ def test_notebook_00_behind_a_dead_proxy_shows_no_long_traceback(tmp_path, gate_
         os.environ.clear()
         os.environ.update(saved)
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
-    setup = "".join(o.get("text", "") for o in notebook.cells[_first_code(notebook)].outputs)
+    setup = "".join(o.get("text", "") for o in notebook.cells[_setup_cell(notebook)].outputs)
     assert "mode=live" in setup and "QWEN_MODE=mock" in setup, setup
     errors = [o for o in outputs if o.output_type == "error"]
     assert errors, "with no route to the service, a call must fail"
@@ -130,5 +130,8 @@ def test_notebook_00_behind_a_dead_proxy_shows_no_long_traceback(tmp_path, gate_
     assert gate_run["canary"][3:] not in everything
 
 
-def _first_code(notebook) -> int:
-    return next(i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code")
+def _setup_cell(notebook) -> int:
+    """The set-up cell: the first code cell that calls ``connect`` (the one before it installs
+    the helpers when they are missing, and prints nothing here)."""
+    return next(i for i, cell in enumerate(notebook.cells)
+                if cell.cell_type == "code" and "connect(" in cell.source)
