@@ -13,7 +13,7 @@ LAB_OPTIONS ?=
 LAB := $(BIN)/jupyter lab notebooks/README.md --ServerApp.root_dir=. \
        --LabApp.app_settings_dir=tools/lab $(ROOT_FLAG)
 
-.PHONY: setup lock lab test lint bench mock diagrams graphviz site clean
+.PHONY: setup lock lab test lint bench mock diagrams graphviz site room clean
 
 # Checked on every run, so a .venv damaged halfway (deleted during an install, a package missing)
 # is repaired without `make clean`; the stamp is written only once everything imports.
@@ -55,6 +55,12 @@ bench: setup
 
 mock: setup
 	$(BIN)/python -m qwen_helpers.mock
+
+# A real JupyterHub on this machine for LEARNERS learners, notebooks 00 and 03 run in all their
+# kernels at once, then everything stopped (tools/room.py; docs/workshop.md for a real room).
+LEARNERS ?= 8
+room: setup
+	$(BIN)/python tools/room.py --learners $(LEARNERS)
 
 # The course as a static site in build/site/ (both editions, the guides; saved outputs, nothing
 # executed): open build/site/index.html, or serve the folder from any path.
