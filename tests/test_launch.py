@@ -97,3 +97,15 @@ def test_the_binder_files_install_the_course_into_a_fresh_environment(tmp_path):
     assert settings.read_text() == (ROOT / "tools" / "lab" / "overrides.json").read_text()
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == (
         f"python-{sys.version_info.major}.{sys.version_info.minor}")
+
+
+def test_setup_without_uv_falls_back_to_pip_with_a_note(tmp_path):
+    """tools/install.sh (make setup's install) where uv cannot be had: pip installs the lock."""
+    python = fresh_environment(tmp_path / "venv")  # pip borrowed; no uv of its own to run
+    done = subprocess.run(["bash", "tools/install.sh", str(tmp_path / "venv")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600,
+                          env=_environment(tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ("note: uv could not be installed, so pip installs the same "
+                                   "versions (slower)")
+    assert _installed(python).startswith(str(ROOT / "qwen_helpers")), "the -e . install"
