@@ -5,7 +5,8 @@ runs) and served over loopback HTTP from a sub-path (``/some/sub/path/``), so re
 what is tested. Every page is opened: it must load with no console error, every local link and
 image must point at a file of the site, every image must be drawn, and each notebook page must
 show the diagrams its notebook shows. The same page is then opened from disk (``file://``).
-Screenshots of one page of each edition go to ``test-artifacts/site/``.
+Screenshots of one page of each edition, and of a Chinese page at a phone's width (which must not
+scroll sideways), go to ``test-artifacts/site/``.
 
 Without Chromium or Playwright the browser tests are skipped with how to enable them; under CI
 (``CI`` set) they fail instead.
@@ -227,5 +228,10 @@ def test_a_page_opened_from_disk_works_and_screenshots_of_both_editions(site: Pa
         page.click("a.course-twin")
         page.wait_for_load_state("load")
         assert page.url.endswith(f"/notebooks/{'zh' if lang == 'en' else 'en'}/{name}.html")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing wider than it
+    page.goto((site / "notebooks" / "zh" / "10_structured_output.html").as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=ARTIFACTS / "zh-10_structured_output-phone.png")
     page.close()
     assert not errors, errors
