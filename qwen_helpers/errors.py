@@ -80,7 +80,7 @@ from .config import mask_key
 from .messages import say
 
 __all__ = ["COMPATIBLE_TO_NATIVE", "HINTS", "KINDS", "QwenError", "is_api_failure",
-           "parse_retry_after", "raise_for_response", "scrub", "to_qwen_error"]
+           "parse_retry_after", "raise_for_response", "redact", "scrub", "to_qwen_error"]
 
 KINDS: tuple[str, ...] = ("bad_request", "auth", "permission", "billing", "quota", "not_found",
                           "conflict", "too_large", "rate_limit", "content_filter", "server",
@@ -153,7 +153,7 @@ class QwenError(Exception):
         if kind not in KINDS:
             raise ValueError(say("errors.kind_unknown", kind=kind, kinds=", ".join(KINDS)))
         self.kind, self.status, self.code = kind, status, code or None
-        self.message = _redact(message)[:500]
+        self.message = redact(message)[:500]
         self.request_id = request_id or None
         self.retry_after = retry_after
         """Seconds the server asked to wait (``retry-after-ms`` / ``retry-after``), if it did."""
@@ -233,10 +233,10 @@ def scrub(exc: BaseException) -> BaseException:
         try:
             link.args = tuple(_masked(arg) for arg in link.args)
             if isinstance(getattr(link, "message", None), str):
-                link.message = _redact(link.message)  # type: ignore[attr-defined]
+                link.message = redact(link.message)  # type: ignore[attr-defined]
             notes = getattr(link, "__notes__", None)
             if notes:
-                link.__notes__ = [_redact(note) for note in notes]
+                link.__notes__ = [redact(note) for note in notes]
         except (AttributeError, TypeError):  # an exception type that forbids setting them
             continue
     return exc
@@ -386,9 +386,9 @@ class _MaskKeys(logging.Filter):
             scrub(record.exc_info[1])
             record.exc_text = None  # a cached traceback text would still hold the key
         if isinstance(record.msg, str):
-            record.msg = _redact(record.msg)
+            record.msg = redact(record.msg)
         if isinstance(record.args, tuple):
-            record.args = tuple(_redact(a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
@@ -405,11 +405,12 @@ def _masked(arg: object) -> object:
     """An exception's argument with keys masked; bytes stay bytes unless they hold a key."""
     if isinstance(arg, str) or (isinstance(arg, bytes)
                                 and _KEY_SHAPED.search(arg.decode("latin-1"))):
-        return _redact(arg)
+        return redact(arg)
     return arg
 
 
-def _redact(text: object) -> str:
+def redact(text: object) -> str:
+    """``text`` with every key-shaped part masked (``sk-ab…89``)."""
     if isinstance(text, bytes):
         text = text.decode("latin-1")
     return _KEY_SHAPED.sub(lambda match: match[0] if "…" in match[0] else mask_key(match[0]),

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .clients import openai_client
 from .exercises import _RecordedStream, _report
 from .messages import say
+from .streaming import collect_openai
 
 COMPARE_WEATHER = [{"role": "user", "content": "Compare the weather in Hangzhou and Beijing."}]
 WEATHER_TOOL = {"type": "function", "function": {
@@ -19,12 +21,6 @@ WEATHER_TOOL = {"type": "function", "function": {
                                            "description": "City name, e.g. Hangzhou"}},
                    "required": ["city"]}}}
 """09 · the request of the exercise: two calls at once (a recording answers it in mock mode)."""
-
-
-def _client(settings: Any) -> Any:
-    from openai import OpenAI
-
-    return OpenAI(api_key=settings.api_key, base_url=settings.compatible_base_url)
 
 
 def _run(function: Any, argument: Any, problems: list[str]) -> tuple[bool, Any]:
@@ -37,7 +33,7 @@ def _run(function: Any, argument: Any, problems: list[str]) -> tuple[bool, Any]:
 
 def check_thinking_split(split: Any, settings: Any) -> None:
     """08 · ``split(stream)`` returns (reasoning, answer) of a thinking stream with usage."""
-    stream = _RecordedStream(_client(settings).chat.completions.create(
+    stream = _RecordedStream(openai_client(settings).chat.completions.create(
         model=settings.model, messages=[{"role": "user", "content": "9.11 和 9.8 哪个大？"}],
         stream=True, stream_options={"include_usage": True},
         extra_body={"enable_thinking": True}))
@@ -45,9 +41,8 @@ def check_thinking_split(split: Any, settings: Any) -> None:
     ran, got = _run(split, stream, problems)
     for _ in stream:  # read what the function left, to know the right answer
         pass
-    deltas = [c.choices[0].delta for c in stream.chunks if c.choices]
-    reasoning = "".join(getattr(d, "reasoning_content", None) or "" for d in deltas)
-    answer = "".join(d.content or "" for d in deltas)
+    held = collect_openai(stream.chunks)  # what the stream really held
+    reasoning, answer = held.reasoning, held.text
     if ran:
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             problems.append(say("ex.split.shape", got=type(got).__name__))
@@ -61,17 +56,12 @@ def check_thinking_split(split: Any, settings: Any) -> None:
 
 def check_tool_call_join(join: Any, settings: Any) -> None:
     """09 · ``join(chunks)`` turns a stream's chunks into its tool calls, pieces joined by index."""
-    chunks = list(_client(settings).chat.completions.create(
+    chunks = list(openai_client(settings).chat.completions.create(
         model=settings.model, messages=COMPARE_WEATHER, tools=[WEATHER_TOOL],
         parallel_tool_calls=True, stream=True))
-    expected: dict[int, dict[str, str]] = {}
-    for chunk in chunks:
-        for piece in (chunk.choices[0].delta.tool_calls or []) if chunk.choices else []:
-            call = expected.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
-            call["id"] = piece.id or call["id"]
-            call["name"] = (piece.function and piece.function.name) or call["name"]
-            call["arguments"] += (piece.function and piece.function.arguments) or ""
-    wanted = [expected[i] for i in sorted(expected)]
+    wanted = [{"id": call["id"], "name": call["function"]["name"],
+               "arguments": call["function"]["arguments"]}
+              for call in collect_openai(chunks).tool_calls]
     problems: list[str] = []
     ran, got = _run(join, chunks, problems)
     if ran and got != wanted:

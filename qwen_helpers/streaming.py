@@ -161,10 +161,12 @@ class _Collector:
             piece = known = value  # the snapshot rewrote earlier text; take it as the whole
         if not piece:
             return
-        if self.result.ttft is None or (kind == "text" and self.result.answer_ttft is None):
-            now = self.clock() - self.start
-            self.result.ttft = now if self.result.ttft is None else self.result.ttft
-            if kind == "text":
+        first_answer = kind == "text" and self.result.answer_ttft is None
+        if self.result.ttft is None or first_answer:
+            now = self.clock() - self.start  # one reading: the first piece may be both
+            if self.result.ttft is None:
+                self.result.ttft = now
+            if first_answer:
                 self.result.answer_ttft = now
         setattr(self.result, kind, known)
         if self.callbacks[kind]:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import pydantic
 
-from .errors import _masked, scrub
+from .errors import redact
 from .messages import say
 
 __all__ = ["AnswerNotValid", "parse_json_answer"]
@@ -28,10 +28,10 @@ class AnswerNotValid(ValueError):
     """The answer is not JSON, or does not fit the model; ``problems`` says each thing wrong."""
 
     def __init__(self, problems: list[str], text: str) -> None:
+        problems = [redact(problem) for problem in problems]  # they quote the answer's values
         super().__init__(say("json.not_valid", count=len(problems),
                              problems=say("json.separator").join(problems)))
-        scrub(self)  # a problem quotes the answer's values: a key in them is shown masked
-        self.problems = [str(_masked(problem)) for problem in problems]
+        self.problems = problems
         self.text = text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 
 import openai
 import pytest
@@ -192,3 +193,77 @@ def test_check_stream_loop_counts_every_chunk(mock, capsys):
 
     check_stream_loop(lambda stream: (_right_loop(stream)[0], 0), _stream_settings(mock))
     assert capsys.readouterr().out.count("✗") == 2
+
+
+# ---- 08–10 · the solutions in the notebooks pass; the starters fail, saying why ----------------
+
+def _solution_split(stream):
+    reasoning, answer = "", ""
+    for chunk in stream:
+        if not chunk.choices:
+            continue
+        delta = chunk.choices[0].delta
+        reasoning += getattr(delta, "reasoning_content", None) or ""
+        answer += delta.content or ""
+    return reasoning, answer
+
+
+def _solution_join(chunks):
+    calls = {}
+    for chunk in chunks:
+        if chunk.choices and chunk.choices[0].delta.tool_calls:
+            for piece in chunk.choices[0].delta.tool_calls:
+                call = calls.setdefault(piece.index, {"id": "", "name": "", "arguments": ""})
+                call["id"] = piece.id or call["id"]
+                if piece.function:
+                    call["name"] = piece.function.name or call["name"]
+                    call["arguments"] += piece.function.arguments or ""
+    return [calls[i] for i in sorted(calls)]
+
+
+def _starter_join(chunks):
+    calls = {}
+    for chunk in chunks:
+        if chunk.choices and chunk.choices[0].delta.tool_calls:
+            for piece in chunk.choices[0].delta.tool_calls:
+                calls[piece.index] = {"id": piece.id, "name": piece.function.name,
+                                      "arguments": piece.function.arguments}
+    return [calls[i] for i in sorted(calls)]
+
+
+def test_check_thinking_split(mock, capsys):
+    from qwen_helpers.exercises_beyond import check_thinking_split
+
+    check_thinking_split(_solution_split, _stream_settings(mock))
+    assert capsys.readouterr().out.startswith("✓ reasoning (")
+    check_thinking_split(lambda stream: ("", "".join(
+        c.choices[0].delta.content or "" for c in stream if c.choices)), _stream_settings(mock))
+    assert capsys.readouterr().out.startswith("✗ got 0 characters of reasoning")
+
+
+def test_check_tool_call_join(mock, capsys):
+    from qwen_helpers.exercises_beyond import check_tool_call_join
+
+    check_tool_call_join(_solution_join, _stream_settings(mock))
+    assert capsys.readouterr().out == "✓ 2 calls (get_weather, get_weather) joined from 15 " \
+                                      "chunks\n"
+    check_tool_call_join(_starter_join, _stream_settings(mock))
+    assert capsys.readouterr().out.startswith("✗ got [None, None]; the stream held 2 calls")
+
+
+def test_check_order_parser(capsys):
+    import pydantic
+
+    from qwen_helpers.exercises_beyond import check_order_parser
+    from qwen_helpers.structured import parse_json_answer
+
+    class Item(pydantic.BaseModel):
+        item: str
+        size: str
+        quantity: int
+
+    check_order_parser(lambda text: parse_json_answer(text, Item))
+    assert capsys.readouterr().out == "✓ all 6 answers read or refused as they should be\n"
+    check_order_parser(json.loads)  # the starter: it trusts the text
+    out = capsys.readouterr().out
+    assert out.count("✗") == 3 and "is a good order, but your parser refused it" in out

@@ -16,7 +16,7 @@ from qwen_helpers.mock.answers import tokens
 from qwen_helpers.streaming import collect_dashscope, collect_openai
 from qwen_helpers.structured import AnswerNotValid, parse_json_answer
 from qwen_helpers.tool_calling import run_tool_call, tool_loop
-from qwen_helpers.usage import Ledger
+from qwen_helpers.usage import Ledger, price_of
 
 WEATHER = {"type": "function", "function": {
     "name": "get_weather", "description": "The weather in a city.",
@@ -118,11 +118,9 @@ def test_thinking_streams_reasoning_before_the_answer_and_bills_it_as_output(cli
     ledger = Ledger()
     assert ledger.record(result, model="qwen-plus").thinking
     assert not ledger.record(plain, model="qwen-plus").thinking
-    china = [r.cost(__import__("qwen_helpers.usage").usage.price_of("qwen-plus", "china"))
-             for r in ledger.records]
+    china = [r.cost(price_of("qwen-plus", "china")) for r in ledger.records]
     assert china[0] > china[1]  # the thinking output price (¥8 per M, not ¥2)
-    assert ledger.records[0].cost(
-        __import__("qwen_helpers.usage").usage.price_of("qwen-plus")) is None  # unknown
+    assert ledger.records[0].cost(price_of("qwen-plus")) is None  # unknown
 
 
 def test_thinking_budget_caps_the_reasoning_and_is_range_checked(client):
@@ -188,6 +186,40 @@ def test_a_json_schema_answer_fits_the_schema(client):
         "type": "json_schema", "json_schema": schema})
     order = parse_json_answer(reply.choices[0].message.content, Order)
     assert order.quantity == 0 and order.gift is False
+
+
+def test_a_json_schema_with_a_nested_model_gets_an_answer_that_fits(client):
+    class Item(pydantic.BaseModel):
+        name: str
+        quantity: int
+
+    class Basket(pydantic.BaseModel):
+        items: list[Item]
+        first: Item
+
+    schema = {"name": "basket", "schema": Basket.model_json_schema()}
+    assert "$defs" in schema["schema"]  # pydantic refers to Item, it does not inline it
+    reply = client.chat.completions.create(model="qwen-plus", messages=ASK, response_format={
+        "type": "json_schema", "json_schema": schema})
+    basket = parse_json_answer(reply.choices[0].message.content, Basket)
+    assert basket.first.quantity == 0 and basket.items == []
+
+
+def test_a_cumulative_native_stream_shows_each_call_as_it_stood(mock):
+    from qwen_helpers.mock.answers import Answer
+    from qwen_helpers.mock.requests import ChatRequest
+    from qwen_helpers.mock.tool_calls import with_ids
+    from qwen_helpers.mock.wire import native_events
+
+    calls = with_ids([{"function": {"name": "get_weather",
+                                    "arguments": '{"city": "Hangzhou"}'}}], "seed")
+    request = ChatRequest("native", "qwen-plus", ASK, stream=True, incremental=False)
+    events = list(native_events(request, Answer("", "tool_calls", None, calls,
+                                                output_tokens=9), "rid"))
+    shown = [e["output"]["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+             for e in events]
+    assert shown == sorted(shown, key=len) and len(set(shown)) > 3  # grows, never rewritten
+    assert shown[-1] == '{"city": "Hangzhou"}'
 
 
 @pytest.mark.parametrize("field,value", [("tools", [{"type": "function"}]),

@@ -233,6 +233,10 @@ def stand_in_reasoning(request: ChatRequest) -> str:
     return "This is mock reasoning: no recording matches this request."
 
 
+JSON_FORMATS = ("json_object", "json_schema")
+"""The ``response_format`` types whose answer is JSON."""
+
+
 def stand_in_json(request: ChatRequest) -> str:
     """The stand-in of a JSON-mode request no recording matches: still valid JSON, as JSON mode
     promises — built from the ``json_schema`` when there is one, else ``{"answer": …}``."""
@@ -260,9 +264,6 @@ def _stand_in_for(request: ChatRequest) -> tuple[str, list[dict[str, Any]] | Non
     return text, None
 
 
-JSON_FORMATS = ("json_object", "json_schema")
-
-
 def answer(request: ChatRequest, recordings: Recordings) -> Answer:
     """The answer to a request, with real token counts and ``max_tokens``/``stop`` applied."""
     canonical = request.canonical()
@@ -285,9 +286,11 @@ def answer(request: ChatRequest, recordings: Recordings) -> Answer:
                     with_ids(calls, request_hash(canonical)) if calls else None,
                     recording=found[0] if found else None,
                     choices=int(request.params.get("n", 1)))
+    thought = tokens(reasoning or "")
     budget = request.params.get("thinking_budget")
-    if reasoning and budget is not None and len(tokens(reasoning)) > budget:
-        result.reasoning = _encoding().decode(tokens(reasoning)[: int(budget)], errors="replace")
+    if budget is not None and len(thought) > budget:
+        thought = thought[: int(budget)]
+        result.reasoning = _encoding().decode(thought, errors="replace")
     for stop in request.params.get("stop", []):
         if isinstance(stop, str) and stop and stop in result.content:
             result.content = result.content[: result.content.index(stop)]
@@ -298,7 +301,7 @@ def answer(request: ChatRequest, recordings: Recordings) -> Answer:
         result.finish_reason = "length"
         ids = ids[: int(limit)]
     result.input_tokens = count_prompt(request.messages, request.params.get("tools"))
-    result.reasoning_tokens = len(tokens(result.reasoning or ""))
+    result.reasoning_tokens = len(thought)
     result.output_tokens = len(ids) + result.reasoning_tokens
     if result.tool_calls:
         result.output_tokens += len(tokens(json.dumps(

@@ -53,12 +53,18 @@ def stand_in_call(function: dict[str, Any], text: str) -> dict[str, Any]:
                          "arguments": json.dumps(arguments, ensure_ascii=False)}}
 
 
-def from_schema(schema: Any, text: str, depth: int = 0) -> Any:
+def from_schema(schema: Any, text: str, depth: int = 0, root: Any = None) -> Any:
     """A value that fits a JSON schema: the first ``enum`` value, else by ``type`` — ``text``
     for a string, 0 for a number, false, an empty list, or an object holding its required
-    properties (all of them when none is marked required)."""
+    properties (all of them when none is marked required). A ``$ref`` into the schema's own
+    ``$defs`` (how pydantic writes a nested model) is followed."""
+    root = schema if root is None else root
     if not isinstance(schema, dict) or depth > MAX_SCHEMA_DEPTH:
         return text
+    reference = schema.get("$ref")
+    if isinstance(reference, str) and reference.startswith("#/$defs/"):
+        target = (root.get("$defs") or {}).get(reference.removeprefix("#/$defs/"))
+        return from_schema(target, text, depth + 1, root)
     if schema.get("enum"):
         return schema["enum"][0]
     kind = schema.get("type")
@@ -67,7 +73,8 @@ def from_schema(schema: Any, text: str, depth: int = 0) -> Any:
     if kind == "object" or (kind is None and "properties" in schema):
         properties = schema.get("properties") or {}
         wanted = schema.get("required") or list(properties)
-        return {name: from_schema(properties.get(name), text, depth + 1) for name in wanted}
+        return {name: from_schema(properties.get(name), text, depth + 1, root)
+                for name in wanted}
     return {"integer": 0, "number": 0, "boolean": False, "array": [],
             "null": None}.get(kind, text)
 

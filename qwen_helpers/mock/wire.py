@@ -118,6 +118,11 @@ def tool_call_piece(call: dict[str, Any], arguments: str) -> dict[str, Any]:
             "type": "function"}
 
 
+def _copy(call: dict[str, Any]) -> dict[str, Any]:
+    """A call as it stands now: a cumulative event must not change when the call grows."""
+    return {**call, "function": dict(call["function"])}
+
+
 def tool_call_parts(call: dict[str, Any], tokens_per_piece: int) -> list[dict[str, Any]]:
     """A tool call as the pieces a stream carries: the head, then the rest of the arguments."""
     rest = pieces(call["function"]["arguments"], tokens_per_piece) or [""]
@@ -219,7 +224,7 @@ def native_events(request: ChatRequest, answer: Answer, request_id: str,
         so_far_call = tool_call_head(call)
         for part in tool_call_parts(call, tokens_per_piece):
             so_far_call["function"]["arguments"] += part["function"]["arguments"]
-            shown_calls = [part] if request.incremental else [*done, so_far_call]
+            shown_calls = [part] if request.incremental else [*done, _copy(so_far_call)]
             yield event("" if request.incremental else so_far["content"],
                         "" if thinking else None, "null", shown_calls)
         done.append(so_far_call)
