@@ -104,9 +104,8 @@ class Hub:
 
 def start_hub(port: int, proxy: Path) -> Hub:
     STATE.mkdir(parents=True, exist_ok=True)
-    for stale in ("jupyterhub.sqlite", "home"):
-        path = STATE / stale
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+    (STATE / "jupyterhub.sqlite").unlink(missing_ok=True)  # a new room: no users, no homes
+    shutil.rmtree(STATE / "home", ignore_errors=True)
     token = secrets.token_hex(24)
     env = {**os.environ, "QWEN_ROOM_COURSE": str(ROOT), "QWEN_ROOM_STATE": str(STATE),
            "QWEN_ROOM_PORT": str(port), "QWEN_ROOM_HUB_PORT": str(free_port()),
